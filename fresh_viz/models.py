@@ -1,0 +1,286 @@
+"""Model families: one small class each, all sharing the `INR` base.
+
+Every model is an *ensemble* of E independent networks of one family that run
+together through batched matrix products: x (P, d) -> (E, P, C).  A single
+model is E = 1; the FreSh sweep evaluates many (value, seed) members at once.
+Member e is drawn from its own generator seeded with seeds[e], and the random
+draws never depend on the knob values, so one seed gives the same raw weights
+for every candidate value, as in the reference.
+
+Each family declares its knobs (the first is the one FreSh tunes), defaults,
+grids, slider ranges and learning rate; `FAMILIES` is the one registry that
+the sliders, the command line and the sweep read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A hyperparameter of the embedding: its slider and its FreSh grid."""
+
+    name: str
+    label: str
+    default: float
+    grid: tuple[float, ...]
+    low: float
+    high: float
+    step: float = 1.0
+    log: bool = False  # the slider spans decades
+    integer: bool = False
+    audio: Knob | None = None  # grid and range for 1-D signals, when they differ
+
+    def for_ndim(self, ndim: int) -> Knob:
+        return self.audio if ndim == 1 and self.audio is not None else self
+
+    def clamp(self, value: float) -> float:
+        value = min(max(float(value), self.low), self.high)
+        return float(round(value)) if self.integer else value
+
+
+def _steps(start: float, stop: float, step: float) -> tuple[float, ...]:
+    count = int(round((stop - start) / step)) + 1
+    return tuple(round(start + i * step, 6) for i in range(count))
+
+
+def _log_grid(start: float, stop: float, count: int) -> tuple[float, ...]:
+    return tuple(float(f"{v:.3g}") for v in np.geomspace(start, stop, count))
+
+
+SIREN_OMEGA = Knob("omega0", "ω₀", 30.0, _steps(10, 200, 10), 1.0, 300.0, 1.0, log=True,
+                   audio=Knob("omega0", "ω₀", 3000.0, _log_grid(100, 30000, 20), 10.0, 50000.0, 10.0, log=True))
+HIDDEN_OMEGA = 30.0  # hidden-layer frequency of SIREN and FINER, fixed in the reference
+
+
+class INR(nn.Module):
+    """Base: first layer, `depth` hidden width x width layers, linear output.
+
+    Subclasses define `embed` (what the first layer sees), `activate` and the
+    initialisation bounds.  Weights are stored as (E, fan_in, fan_out).
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    knobs: ClassVar[tuple[Knob, ...]]
+    lr: ClassVar[float]
+    alpha: ClassVar[float] = 1.0  # factor on hidden and output pre-activations
+
+    def __init__(self, in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
+                 depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None):
+        super().__init__()
+        if width < 1 or depth < 0:
+            raise ValueError("width must be >= 1 and depth >= 0")
+        self.in_dim, self.out_dim, self.width, self.depth = in_dim, out_dim, width, depth
+        self.seeds = [int(s) for s in seeds]
+        members = len(self.seeds)
+        values = dict(values or {})
+        unknown = set(values) - {k.name for k in self.knobs}
+        if unknown:
+            raise ValueError(f"{self.name} has no knob {', '.join(sorted(unknown))}")
+        for knob in self.knobs:
+            given = torch.as_tensor(values.get(knob.name, knob.default), dtype=torch.float32).reshape(-1)
+            if not torch.isfinite(given).all() or (given < 0).any():
+                raise ValueError(f"{self.name}: {knob.name} must be a finite, non-negative number")
+            if knob.integer and (given > knob.high).any():
+                raise ValueError(f"{self.name}: {knob.name} is at most {knob.high:g}")
+            self.register_buffer(knob.name, given.expand(members).clone())
+        generators = [torch.Generator().manual_seed(s) for s in self.seeds]
+        self.init_embedding(generators)
+        dims = [self.embedding_dim()] + [width] * (depth + 1) + [out_dim]
+        self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
+        for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:])):
+            weight = _uniform(generators, (fan_in, fan_out))
+            bias = _uniform(generators, (1, fan_out))
+            w_bound, b_bound = self.bounds(layer, depth + 1, fan_in)
+            self.weights.append(nn.Parameter(weight * _per_member(w_bound, members)))
+            self.biases.append(nn.Parameter(bias * _per_member(b_bound, members)))
+
+    @property
+    def members(self) -> int:
+        return len(self.seeds)
+
+    def value(self, knob: str) -> torch.Tensor:
+        """Per-member value of a knob, shaped (E, 1, 1) for broadcasting."""
+        return getattr(self, knob).view(-1, 1, 1)
+
+    # -- what a family defines
+
+    def init_embedding(self, generators: list[torch.Generator]) -> None:
+        """Draw any random embedding parameters (before the layers)."""
+
+    def embedding_dim(self) -> int:
+        return self.in_dim
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (P, d) -> (E or 1, P, embedding_dim)."""
+        return x.unsqueeze(0)
+
+    def bounds(self, layer: int, last: int, fan_in: int) -> tuple[float | torch.Tensor, float | torch.Tensor]:
+        """Uniform init bounds (weight, bias) of `layer` (0 = first, `last` = output)."""
+        default = 1.0 / math.sqrt(fan_in)  # PyTorch's nn.Linear default
+        return default, default
+
+    def activate(self, z: torch.Tensor, layer: int) -> torch.Tensor:
+        return torch.relu(z)
+
+    # -- shared
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (P, d) coordinates in [-1, 1] -> (E, P, out_dim)."""
+        h = self.embed(x).expand(self.members, -1, -1)
+        h = self.activate(torch.baddbmm(self.biases[0], h, self.weights[0]), 0)
+        for layer in range(1, self.depth + 1):
+            h = self.activate(torch.baddbmm(self.biases[layer], h, self.weights[layer], alpha=self.alpha), layer)
+        return torch.baddbmm(self.biases[-1], h, self.weights[-1], alpha=self.alpha)
+
+
+def _uniform(generators: list[torch.Generator], shape: tuple[int, ...]) -> torch.Tensor:
+    """U(-1, 1) draws, one (shape) tensor per member generator: (E, *shape)."""
+    return torch.stack([torch.rand(shape, generator=g) * 2 - 1 for g in generators])
+
+
+def _per_member(bound: float | torch.Tensor, members: int) -> torch.Tensor:
+    return torch.as_tensor(bound, dtype=torch.float32).reshape(-1, 1, 1).expand(members, 1, 1)
+
+
+class Siren(INR):
+    """SIREN as FreSh's reference builds it: sin(W(ω₀x) + b), hidden sin(W(30h) + b)."""
+
+    name, title, lr = "siren", "SIREN", 1e-4
+    knobs = (SIREN_OMEGA,)
+    alpha = HIDDEN_OMEGA
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.value("omega0") * x
+
+    def bounds(self, layer, last, fan_in):
+        default = 1.0 / math.sqrt(fan_in)
+        if layer == 0:
+            return 1.0 / fan_in, default
+        return math.sqrt(6.0 / fan_in) / HIDDEN_OMEGA, default
+
+    def activate(self, z, layer):
+        return torch.sin(z)
+
+
+class Finer(INR):
+    """FINER: sin(ω (|z| + 1) z) with the factor (|z| + 1) not differentiated;
+    first-layer bias ~ U(-k, k)."""
+
+    name, title, lr = "finer", "FINER", 1e-4
+    knobs = (
+        SIREN_OMEGA,
+        Knob("bias_scale", "bias k", 0.0, _steps(0.0, 3.0, 0.1), 0.0, 5.0, 0.05),
+    )
+
+    def bounds(self, layer, last, fan_in):
+        default = 1.0 / math.sqrt(fan_in)
+        if layer == 0:
+            return 1.0 / fan_in, self.bias_scale
+        return math.sqrt(6.0 / fan_in) / HIDDEN_OMEGA, default
+
+    def activate(self, z, layer):
+        omega = self.value("omega0") if layer == 0 else HIDDEN_OMEGA
+        return torch.sin(omega * (z.detach().abs() + 1) * z)
+
+
+class FourierFeatures(INR):
+    """Gaussian random Fourier features [cos 2πBx, sin 2πBx], B ~ N(0, σ²), then a ReLU MLP."""
+
+    name, title, lr = "fourier", "Fourier features", 3e-3
+    knobs = (
+        Knob("sigma", "σ", 1.0, _steps(1, 20, 1), 0.1, 100.0, 0.1, log=True,
+             audio=Knob("sigma", "σ", 300.0, _log_grid(10, 3000, 20), 1.0, 10000.0, 1.0, log=True)),
+    )
+    frequencies = 128
+
+    def init_embedding(self, generators):
+        raw = torch.stack([torch.randn(self.in_dim, self.frequencies, generator=g) for g in generators])
+        self.register_buffer("raw_frequencies", raw)
+
+    def embedding_dim(self):
+        return 2 * self.frequencies
+
+    def embed(self, x):
+        phase = 2 * math.pi * torch.matmul(x, self.raw_frequencies * self.value("sigma"))
+        return torch.cat([torch.cos(phase), torch.sin(phase)], dim=-1)
+
+
+class PositionalEncoding(INR):
+    """NeRF encoding [x, sin(2^l πx), cos(2^l πx)] for l < L, then a ReLU MLP.
+
+    Features are computed up to the slider's maximum L and the unused ones are
+    masked, so members with different L batch together and a seed draws the
+    same weights whatever L is.
+    """
+
+    name, title, lr = "posenc", "Positional encoding", 1e-3
+    knobs = (Knob("frequencies", "L", 10.0, _steps(1, 16, 1), 0.0, 16.0, 1.0, integer=True),)
+
+    def embedding_dim(self):
+        return self.in_dim * (1 + 2 * int(self.knobs[0].high))
+
+    def used_features(self) -> torch.Tensor:
+        """Per-member count of features in use: (E,)."""
+        return self.in_dim * (1 + 2 * self.frequencies.round())
+
+    def embed(self, x):
+        levels = int(self.knobs[0].high)
+        scales = math.pi * 2.0 ** torch.arange(levels, device=x.device, dtype=x.dtype)
+        angles = (x.unsqueeze(-1) * scales).reshape(x.shape[0], -1)  # (P, d * levels)
+        features = torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1)
+        return features * self._mask(x.device).unsqueeze(1)
+
+    def _mask(self, device: torch.device) -> torch.Tensor:
+        """(E, embedding_dim) 1 for features with l < L, always 1 for x itself."""
+        levels = int(self.knobs[0].high)
+        level = torch.arange(levels, device=device).repeat(self.in_dim)
+        active = (level < self.value("frequencies").view(-1, 1)).float()  # (E, d * levels)
+        identity = torch.ones(self.members, self.in_dim, device=device)
+        return torch.cat([identity, active, active], dim=-1)
+
+    def bounds(self, layer, last, fan_in):
+        if layer == 0:  # PyTorch's default for the features actually used
+            bound = 1.0 / self.used_features().sqrt()
+            return bound, bound
+        return super().bounds(layer, last, fan_in)
+
+
+FAMILIES: dict[str, type[INR]] = {cls.name: cls for cls in (Siren, FourierFeatures, PositionalEncoding, Finer)}
+
+
+def get_family(name: str) -> type[INR]:
+    if name not in FAMILIES:
+        raise ValueError(f"unknown model '{name}'; choose from {', '.join(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def tuned_knob(family: type[INR], ndim: int, name: str | None = None) -> Knob:
+    """The knob FreSh tunes (the family's first unless `name` picks another), for ndim-D signals."""
+    knobs = {k.name: k for k in family.knobs}
+    if name is not None and name not in knobs:
+        raise ValueError(f"{family.name} has no knob '{name}'; it has {', '.join(knobs)}")
+    return knobs[name or family.knobs[0].name].for_ndim(ndim)
+
+
+def build(family: str | type[INR], in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
+          depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None,
+          device: torch.device | str = "cpu") -> INR:
+    """A seeded ensemble of `family` on `device`."""
+    cls = get_family(family) if isinstance(family, str) else family
+    return cls(in_dim, out_dim, seeds, width, depth, values).to(device)
+
+
+def render(model: INR, coords: torch.Tensor, chunk: int = 16384) -> torch.Tensor:
+    """Evaluate over all coordinates in chunks of points: coords (P, d) -> (E, C, P)."""
+    outputs = [model(coords[i : i + chunk]) for i in range(0, coords.shape[0], chunk)]
+    return torch.cat(outputs, dim=1).transpose(1, 2)

@@ -1,0 +1,138 @@
+"""DFT spectra reduced to 1-D, and the Wasserstein distance between them.
+
+Three reductions of the unshifted DFT magnitude |F(k)|, k = (k_1..k_d), N_i points per axis:
+
+- paper:     bin = min(sum_i k_i, sum_i (N_i - k_i) mod N_i), the FreSh reference's
+             anti-diagonal sums.  A frequency whose components have opposite signs
+             lands in a high bin, so after cropping half of all orientations is ignored.
+- symmetric: bin = sum_i min(k_i, N_i - k_i), the L1 norm of the signed frequency.
+- radial:    bin = round(sqrt(sum_i min(k_i, N_i - k_i)^2)), Euclidean rings.
+
+Each conjugate pair {k, -k} is counted once: every k gets weight 1/2, except the
+self-conjugate ones (every k_i in {0, N_i/2}), which get weight 1.  The symmetric and
+radial modes work on any grid (frequencies in cycles per side); paper mode expects a
+square or cubic grid, so `prepare_target` resizes to one as the reference does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .signals import resize_to
+
+MODES = ("paper", "symmetric", "radial")
+MODE_TITLES = {
+    "paper": "paper (anti-diagonals, as the FreSh reference)",
+    "symmetric": "symmetric (L1 norm of the signed frequency)",
+    "radial": "radial (Euclidean rings)",
+}
+PAPER_MAX_SIDE = 1024
+
+
+class Reduction:
+    """Sums a DFT magnitude over bins: (..., *shape) -> (..., bins), bin 0 = DC."""
+
+    def __init__(self, shape: tuple[int, ...], mode: str = "paper", device: torch.device | str = "cpu"):
+        if mode not in MODES:
+            raise ValueError(f"unknown spectrum mode '{mode}'; choose from {', '.join(MODES)}")
+        self.shape, self.mode = tuple(shape), mode
+        k = torch.stack(torch.meshgrid(*[torch.arange(n) for n in shape], indexing="ij")).reshape(len(shape), -1)
+        sizes = torch.tensor(shape).unsqueeze(1)
+        conjugate = (sizes - k) % sizes
+        folded = torch.minimum(k, conjugate)  # |signed frequency| per axis
+        if mode == "paper":
+            index = torch.minimum(k.sum(0), conjugate.sum(0))
+            self.bins = sum(n - 1 for n in shape) + 1
+        elif mode == "symmetric":
+            index = folded.sum(0)
+            self.bins = sum(n // 2 for n in shape) + 1
+        else:
+            index = folded.double().square().sum(0).sqrt().round().long()
+            self.bins = round(math.sqrt(sum((n // 2) ** 2 for n in shape))) + 1
+        self_conjugate = (k == conjugate).all(0)
+        self.index = index.to(device)
+        self.weight = torch.where(self_conjugate, 1.0, 0.5).to(device)
+
+    def __call__(self, magnitude: torch.Tensor) -> torch.Tensor:
+        lead = magnitude.shape[: magnitude.dim() - len(self.shape)]
+        flat = magnitude.reshape(-1, self.index.numel()) * self.weight
+        out = torch.zeros(flat.shape[0], self.bins, dtype=flat.dtype, device=flat.device)
+        out.index_add_(1, self.index, flat)
+        return out.reshape(*lead, self.bins)
+
+
+def dft_magnitude(y: torch.Tensor, ndim: int) -> torch.Tensor:
+    """|DFT| over the last `ndim` axes, summed over the channel axis before them.
+
+    y: (..., C, *spatial) real -> (..., *spatial).
+    """
+    dims = tuple(range(-ndim, 0))
+    return torch.fft.fftn(y, dim=dims).abs().sum(dim=-ndim - 1)
+
+
+def crop(spectrum: torch.Tensor, n: int) -> torch.Tensor:
+    """Drop the DC bin and keep n bins, zero-padding short spectra: (..., bins) -> (..., n)."""
+    kept = spectrum[..., 1 : n + 1]
+    if kept.shape[-1] < n:
+        kept = torch.nn.functional.pad(kept, (0, n - kept.shape[-1]))
+    return kept
+
+
+def spectrum(y: torch.Tensor, ndim: int, n: int = 64, mode: str = "paper",
+             reduction: Reduction | None = None) -> torch.Tensor:
+    """Reduced spectrum without DC, cropped to n bins: (..., C, *spatial) -> (..., n).
+
+    Pass a prebuilt `reduction` to avoid rebuilding its bin index on every call.
+    """
+    shape = tuple(y.shape[-ndim:])
+    reduction = reduction or Reduction(shape, mode, y.device)
+    return crop(reduction(dft_magnitude(y, ndim)), n)
+
+
+def paper_spectrum(y: torch.Tensor) -> torch.Tensor:
+    """The full paper-mode spectrum without DC: (C, N) -> (N-1,), (C, N, N) -> (2N-2,),
+    (C, N, N, N) -> (3N-3,)."""
+    ndim = y.dim() - 1
+    reduction = Reduction(tuple(y.shape[1:]), "paper", y.device)
+    return reduction(dft_magnitude(y, ndim))[1:]
+
+
+def wasserstein(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """1-D Wasserstein-1 distance between spectra on the support 0..n-1.
+
+    u, v: (..., n) non-negative, broadcastable; each is normalised to sum 1 first.
+    Returns (...): sum_j |CDF_u(j) - CDF_v(j)|.  An all-zero spectrum has a zero CDF.
+    """
+    u = u / u.sum(-1, keepdim=True).clamp_min(torch.finfo(u.dtype).tiny)
+    v = v / v.sum(-1, keepdim=True).clamp_min(torch.finfo(v.dtype).tiny)
+    return (u.cumsum(-1) - v.cumsum(-1)).abs().sum(-1)
+
+
+def normalised(spectrum: torch.Tensor) -> torch.Tensor:
+    """Spectrum scaled to sum 1 along the last axis (for plotting)."""
+    return spectrum / spectrum.sum(-1, keepdim=True).clamp_min(torch.finfo(spectrum.dtype).tiny)
+
+
+def mean_bin(spectrum: torch.Tensor) -> torch.Tensor:
+    """Centre of mass of a spectrum in bins: (..., n) -> (...)."""
+    bins = torch.arange(spectrum.shape[-1], dtype=spectrum.dtype, device=spectrum.device)
+    return (normalised(spectrum) * bins).sum(-1)
+
+
+def analysis_grid(spatial: tuple[int, ...], mode: str) -> tuple[int, ...]:
+    """The grid on which target and model spectra are compared.
+
+    Paper mode compares square images (and square frames for video), side
+    min(H, W) capped at 1024, as the reference does; other modes keep the grid.
+    """
+    if mode != "paper" or len(spatial) == 1:
+        return tuple(spatial)
+    side = min(min(spatial[-2:]), PAPER_MAX_SIDE)
+    return tuple(spatial[:-2]) + (side, side)
+
+
+def prepare_target(values: torch.Tensor, mode: str) -> torch.Tensor:
+    """values: (C, *spatial) resized onto `analysis_grid`."""
+    return resize_to(values, analysis_grid(tuple(values.shape[1:]), mode))
