@@ -309,7 +309,11 @@ def load_npy(path: Path) -> np.ndarray:
     with path.open("rb") as handle:
         try:
             version = np.lib.format.read_magic(handle)
-            header = np.lib.format._read_array_header(handle, version, max_header_size=10_000)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unsupported .npy version {version}")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            header = read_header(handle, max_header_size=10_000)
         except (ValueError, OSError, SyntaxError) as err:
             raise SignalError(f"{path.name} is not a valid .npy file ({err})") from err
     shape, _, dtype = header

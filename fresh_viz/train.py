@@ -77,7 +77,7 @@ def fit(model: INR, values: torch.Tensor, steps: int = 1000, lr: float | None = 
             test = error[:, test_idx].mean(1) if len(test_idx) else torch.full_like(loss, math.nan)
             return TrainProgress(step, steps, loss.tolist(), psnr(error.mean(1)).tolist(),
                                  psnr(error[:, train_idx].mean(1)).tolist(), psnr(test).tolist(),
-                                 time.perf_counter() - start, output.reshape(model.members, -1, *spatial))
+                                 time.perf_counter() - start, output.reshape(model.members, -1, *spatial), stopped)
 
     loss = torch.full((model.members,), math.nan)
     yield report(0, loss)

@@ -1,0 +1,26 @@
+"""Shared fixtures.  Browser tests need Debian's Chromium: missing, they skip
+locally and fail in CI (CI=true), so they never silently vanish there."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import torch
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; CI must run the browser tests (apt-get install -y chromium)")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    return path
