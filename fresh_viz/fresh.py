@@ -53,6 +53,16 @@ class Selection:
         return out
 
 
+@dataclass
+class Preview:
+    """One untrained model on the analysis grid."""
+
+    output: torch.Tensor  # (C, *grid), values roughly in [-1, 1]
+    spectrum: torch.Tensor  # (bins,)
+    distance: float
+    seconds: float
+
+
 class Sweep:
     """The fixed parts of a selection (target spectrum, grid, bin index), and a
     memo of every (value, seed) already evaluated."""
@@ -83,16 +93,29 @@ class Sweep:
         return max(1, MEMBER_BYTES // per_member)
 
     @torch.inference_mode()
+    def outputs(self, values: Sequence[float], seeds: Sequence[int],
+                extra: Mapping[str, float] | None = None) -> torch.Tensor:
+        """Untrained outputs, member e having knob value values[e] and seed seeds[e]: (E, C, *grid)."""
+        knobs = {**self.fixed, **(extra or {}), self.knob.name: list(values)}
+        model = build(self.family, len(self.grid), self.channels, seeds, self.width, self.depth, knobs, self.device)
+        return render(model, self.coords).reshape(len(seeds), self.channels, *self.grid)
+
+    @torch.inference_mode()
+    def preview(self, value: float, seed: int = 0, extra: Mapping[str, float] | None = None) -> Preview:
+        """One untrained model: its output, spectrum and distance to the target."""
+        start = time.perf_counter()
+        output = self.outputs([value], [seed], extra)
+        spectrum = self.spectra(output)[0]
+        distance = wasserstein(spectrum, self.target_spectrum).item()
+        return Preview(output[0], spectrum, distance, time.perf_counter() - start)
+
     def evaluate(self, values: Sequence[float], seeds: Sequence[int], progress: Progress | None = None) -> None:
         """Compute W for every (value, seed) pair not yet known."""
         todo = [(float(v), int(s)) for v in values for s in seeds if (float(v), int(s)) not in self.distances]
         step = self.batch_size()
         for start in range(0, len(todo), step):
             batch = todo[start : start + step]
-            model = build(self.family, len(self.grid), self.channels, [s for _, s in batch], self.width,
-                          self.depth, {self.knob.name: [v for v, _ in batch], **self.fixed}, self.device)
-            outputs = render(model, self.coords).reshape(len(batch), self.channels, *self.grid)
-            spectra = self.spectra(outputs)
+            spectra = self.spectra(self.outputs([v for v, _ in batch], [s for _, s in batch]))
             distances = wasserstein(spectra, self.target_spectrum).tolist()
             for member, distance, spectrum in zip(batch, distances, spectra):
                 self.distances[member] = distance

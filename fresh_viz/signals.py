@@ -372,7 +372,7 @@ PRESETS: dict[str, Preset] = {
         Preset("grass", "Grass (texture)", "image",
                "A high-frequency grass texture from CC0Textures; CC0 (via scikit-image's sample data)."),
         Preset("zoneplate", "Zone plate (chirp)", "image",
-               "cos(k r^2): the local frequency grows linearly from the centre to the corners."),
+               "cos(a r^2): the local frequency grows linearly from the centre to just below Nyquist in the corners."),
         Preset("siemens", "Siemens star", "image", "36 black and white sectors: sharp edges at every angle."),
         Preset("blobs", "Smooth blobs", "image", "A few wide Gaussians: almost all energy at low frequencies."),
         Preset("chirp", "Chirp (audio)", "audio", "One second of a sine sweeping from 50 Hz to 2 kHz, 8 kHz rate."),
@@ -397,8 +397,9 @@ def make_preset(name: str, size: int = 256) -> Signal:
         return Signal(_orbit(min(size, 64)), "video", name, 8)
     y, x = np.meshgrid(np.linspace(-1, 1, size), np.linspace(-1, 1, size), indexing="ij")
     if name == "zoneplate":
-        # Local frequency k*r/pi cycles per unit reaches Nyquist (size/4) at r = 1.
-        image = np.cos(np.pi * size / 4 * (x**2 + y**2))
+        # cos(a r^2) has a local frequency of a r / pi cycles per unit; it stays just
+        # below the Nyquist rate (size / 4 cycles per unit) out to the corners, r = sqrt(2).
+        image = np.cos(0.95 * np.pi * size / (4 * np.sqrt(2)) * (x**2 + y**2))
     elif name == "siemens":
         image = np.sign(np.sin(18 * np.arctan2(y, x))) * (x**2 + y**2 < 0.95)
     else:  # blobs

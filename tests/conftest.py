@@ -24,3 +24,13 @@ def chromium() -> str:
             pytest.fail("Chromium is not installed; CI must run the browser tests (apt-get install -y chromium)")
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     return path
+
+
+@pytest.fixture(scope="module")
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

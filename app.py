@@ -1,0 +1,3 @@
+from fresh_viz.app import launch
+
+launch()

@@ -1,0 +1,345 @@
+"""The Gradio explorer: wiring only.  The math lives in `fresh`, `models`,
+`spectrum` and `train`; figures in `plots`; per-session state in `state`.
+
+Everything a handler needs arrives through its inputs (a `gr.State` holds the
+session), so two browsers never share a signal or a result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import gradio as gr
+import numpy as np
+import torch
+
+from . import plots
+from .device import describe, pick_device
+from .fresh import select_embedding
+from .models import FAMILIES, Knob, build
+from .signals import PRESETS, Signal, SignalError, load_signal, make_preset, resize_signal
+from .spectrum import MODE_TITLES, MODES
+from .state import Budget, Controls, Session, budget_for
+from .train import fit
+
+UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".wav", ".gif", ".mp4", ".npy"]
+LOG_STEP = 0.005  # log10 units per slider step: 1.2 % of the value
+UI_INTERVAL = 0.3  # seconds between training updates on screen
+DEFAULT_PRESET = "astronaut"
+
+CSS = """
+#wasserstein-value .w-number { font-size: 2.6rem; font-weight: 700; line-height: 1.1; }
+#wasserstein-value .w-caption { color: #666; }
+"""
+
+
+def gpu(fn):
+    """Run on ZeroGPU when the `spaces` package is present (Hugging Face); a no-op elsewhere."""
+    try:
+        import spaces
+    except ImportError:
+        return fn
+    return spaces.GPU(fn)
+
+
+# ---------------------------------------------------------------- slider <-> value
+
+
+def to_slider(knob: Knob, value: float) -> float:
+    return round(math.log10(max(value, 1e-9)), 6) if knob.log else value
+
+
+def from_slider(knob: Knob, position: float) -> float:
+    value = 10 ** float(position) if knob.log else float(position)
+    return knob.clamp(float(f"{value:.4g}"))
+
+
+def slider_update(knob: Knob, value: float | None = None) -> dict:
+    value = knob.default if value is None else value
+    if knob.log:
+        return gr.update(minimum=round(math.log10(knob.low), 4), maximum=round(math.log10(knob.high), 4),
+                         step=LOG_STEP, value=to_slider(knob, value),
+                         label=f"{knob.label} (log₁₀ scale; default {knob.default:g})")
+    return gr.update(minimum=knob.low, maximum=knob.high, step=knob.step, value=value,
+                     label=f"{knob.label} (default {knob.default:g})")
+
+
+# ---------------------------------------------------------------- signals
+
+
+def load_preset(name: str, budget: Budget) -> Session:
+    size = budget.size if PRESETS[name].kind != "video" else min(budget.size, 64)
+    return Session(make_preset(name, size), name)
+
+
+def load_upload(path: str, budget: Budget) -> Session:
+    signal = load_signal(path)
+    if signal.kind == "video" and signal.values.shape[1] > budget.video_frames:
+        keep = np.linspace(0, signal.values.shape[1] - 1, budget.video_frames).round().astype(int)
+        signal = Signal(signal.values[:, keep], signal.kind, signal.name, signal.sample_rate)
+    if signal.kind != "audio":
+        signal = resize_signal(signal, budget.size if signal.kind == "image" else min(budget.size, 64))
+    return Session(signal, path.rsplit("/", 1)[-1])
+
+
+def pick_from_gallery(evt: gr.SelectData) -> str:
+    return list(PRESETS)[evt.index]
+
+
+def thumbnails() -> list[tuple[np.ndarray, str]]:
+    return [(plots.picture(make_preset(name, 96).values, p.kind), p.title) for name, p in PRESETS.items()]
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def controls_from(family: str, position: float, second: float, seed: float, bins: str | int, mode: str,
+                  width: float, depth: float, ndim: int) -> Controls:
+    """The sliders' raw positions as Controls for an ndim-D signal."""
+    if family not in FAMILIES:
+        raise gr.Error(f"unknown model family '{family}'")
+    knob = FAMILIES[family].knobs[0].for_ndim(ndim)
+    second_value = float(second) if len(FAMILIES[family].knobs) > 1 else None
+    return Controls(family, from_slider(knob, position), second_value, int(seed), int(bins), mode, int(width),
+                    int(depth))
+
+
+class Explorer:
+    """The app's handlers, one method per event, callable without a browser.
+
+    The controls arrive in the order of `CONTROL_NAMES`; a `Session` (held in
+    a gr.State) carries everything that belongs to one browser.
+    """
+
+    def __init__(self, device: torch.device, budget: Budget):
+        self.device, self.budget = device, budget
+
+    def preview(self, state: Session | None, family: str, position: float, second: float, seed: float,
+                bins: str, mode: str, width: float, depth: float, log_y: bool) -> tuple:
+        """Output picture, spectra figure and distance of the untrained model."""
+        if state is None:
+            return (gr.update(),) * 3
+        controls = controls_from(family, position, second, seed, bins, mode, width, depth, state.signal.ndim)
+        return self.render_preview(state, controls, log_y)
+
+    def render_preview(self, state: Session, controls: Controls, log_y: bool) -> tuple:
+        signal = state.signal
+        sweep = state.sweep_for(controls, self.device)
+        values = controls.knob_values(signal.ndim)
+        knob = controls.knob(signal.ndim)
+        extra = {k: v for k, v in values.items() if k != knob.name}
+        result = sweep.preview(values[knob.name], controls.seed, extra)
+        figure = plots.spectra_figure(sweep.target_spectrum, result.spectrum, controls.mode, log_y, result.distance)
+        labels = [k.label for k in controls.model.knobs]
+        shown = ", ".join(f"{label} = {v:g}" for label, v in zip(labels, values.values()))
+        grid = " x ".join(str(s) for s in sweep.grid)
+        html = (f"<div class='w-number'>W = {result.distance:.3f}</div>"
+                f"<div class='w-caption'>{shown}, seed {controls.seed}; {controls.mode} mode, {controls.bins} "
+                f"bins, {grid} grid; computed in {result.seconds * 1000:.0f} ms</div>")
+        return plots.picture(result.output, signal.kind), figure, html
+
+    def show_signal(self, state: Session, family: str, position: float, second: float, seed: float, bins: str,
+                    mode: str, width: float, depth: float, log_y: bool) -> tuple:
+        """A new signal: the slider goes back to the family default; target and preview shown."""
+        controls = controls_from(family, position, second, seed, bins, mode, width, depth, state.signal.ndim)
+        controls = replace(controls, value=None)
+        info = f"**{state.signal.describe()}** ({state.source})"
+        return (state, plots.picture(state.signal.values, state.signal.kind), info,
+                slider_update(controls.knob(state.signal.ndim)), *self.render_preview(state, controls, log_y))
+
+    def choose_preset(self, name: str, *controls) -> tuple:
+        if name not in PRESETS:
+            raise gr.Error(f"unknown preset '{name}'; choose from {', '.join(PRESETS)}")
+        return self.show_signal(load_preset(name, self.budget), *controls)
+
+    def upload(self, path: str | None, state: Session | None, *controls) -> tuple:
+        if not path:
+            return (state,) + (gr.update(),) * 6
+        try:
+            fresh = load_upload(path, self.budget)
+        except SignalError as err:
+            raise gr.Error(str(err)) from None
+        return self.show_signal(fresh, *controls)
+
+    def family_changed(self, state: Session | None, name: str) -> tuple:
+        """Sliders for the family's knobs, and its learning rate."""
+        cls = FAMILIES[name]
+        ndim = state.signal.ndim if state else 2
+        if len(cls.knobs) > 1:
+            extra = cls.knobs[1]
+            second = gr.update(visible=True, minimum=extra.low, maximum=extra.high, step=extra.step,
+                               value=extra.default, label=f"{extra.label} (default {extra.default:g})")
+        else:
+            second = gr.update(visible=False)
+        return slider_update(cls.knobs[0].for_ndim(ndim)), second, cls.lr
+
+    def fresh(self, state: Session, full: bool, family: str, position: float, second: float, seed: float,
+              bins: str, mode: str, width: float, depth: float, log_y: bool,
+              progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008 (Gradio injects it)
+        """Run the selection, plot W against the value, move the slider to the winner."""
+        if state is None:
+            raise gr.Error("load a signal first")
+        controls = controls_from(family, position, second, seed, bins, mode, width, depth, state.signal.ndim)
+        knob = controls.knob(state.signal.ndim)
+        fixed = {k: v for k, v in controls.knob_values(state.signal.ndim).items() if k != knob.name}
+        progress(0, desc="Evaluating untrained models")
+        result = select_embedding(state.signal, controls.family, seeds=10, bins=controls.bins, mode=controls.mode,
+                                  width=controls.width, depth=controls.depth, fixed=fixed, device=self.device,
+                                  fast=not full, progress=lambda f, msg: progress(f, desc=msg))
+        state.selection = result
+        figure = plots.selection_figure(result.values, result.distance, result.stderr, result.best, knob.label,
+                                        knob.log)
+        setting = "paper setting" if full else "fast mode"
+        status = (f"**{knob.label} = {result.best:g}** (W = {result.distance[result.best_index]:.3f}); "
+                  f"{sum(result.seeds)} untrained models in {result.seconds:.1f} s, {setting}.")
+        chosen = replace(controls, value=result.best)
+        return (state, figure, gr.update(value=to_slider(knob, result.best)), status,
+                *self.render_preview(state, chosen, log_y))
+
+    def train(self, state: Session, steps: float, lr: float | None, family: str, position: float, second: float,
+              seed: float, bins: str, mode: str, width: float, depth: float, log_y: bool):
+        """Race the family default against the slider's value; yields (PSNR figure, two pictures, status)."""
+        if state is None:
+            raise gr.Error("load a signal first")
+        signal = state.signal
+        controls = controls_from(family, position, second, seed, bins, mode, width, depth, signal.ndim)
+        knob = controls.knob(signal.ndim)
+        values = controls.knob_values(signal.ndim)
+        chosen = values[knob.name]
+        model = build(controls.family, signal.ndim, signal.channels, [controls.seed] * 2, controls.width,
+                      controls.depth, {**values, knob.name: [knob.default, chosen]}, self.device)
+        names = [f"default {knob.label}={knob.default:g}", f"{knob.label}={chosen:g}"]
+        curves: dict[str, list] = {n: [] for n in names}
+        total = max(1, min(int(steps), self.budget.max_steps))
+        last_shown = 0.0
+        for report in fit(model, signal.values, total, lr if lr and lr > 0 else None, max(1, total // 100),
+                          seed=controls.seed, max_seconds=self.budget.max_seconds):
+            for i, name in enumerate(names):
+                curves[name].append((report.step, report.train_psnr[i], report.test_psnr[i]))
+            if not report.done and time.perf_counter() - last_shown < UI_INTERVAL:
+                continue
+            last_shown = time.perf_counter()
+            scores = "; ".join(f"{n}: {report.psnr[i]:.2f} dB" for i, n in enumerate(names))
+            status = f"Step {report.step}/{total}, {report.seconds:.1f} s. {scores}"
+            if report.done:
+                capped = " at the time cap" if report.stopped else ""
+                status = f"**Finished{capped}**: {report.step} steps in {report.seconds:.1f} s. " + "; ".join(
+                    f"{n}: {report.psnr[i]:.2f} dB on all samples, {report.test_psnr[i]:.2f} dB held out"
+                    for i, n in enumerate(names))
+            yield (plots.psnr_figure(curves, total), plots.picture(report.reconstruction[0], signal.kind),
+                   plots.picture(report.reconstruction[1], signal.kind), status)
+
+
+def build_app(device: torch.device | None = None, budget: Budget | None = None) -> gr.Blocks:
+    """The explorer as a Blocks app (not launched); `budget` overrides the device's defaults."""
+    device = device or pick_device()
+    budget = budget or budget_for(device)
+    explorer = Explorer(device, budget)
+    first_knob = FAMILIES["siren"].knobs[0]
+
+    with gr.Blocks(title="FreSh Explorer", delete_cache=(600, 3600)) as demo:
+        session = gr.State(None)
+        gr.Markdown("# FreSh Explorer\nAn untrained neural field already has a spectrum. Drag the slider to move "
+                    "it; FreSh picks the value whose spectrum is closest to the target's, before any training.")
+        gr.Markdown(f"**Device:** {describe(device)}. {budget.note}", elem_id="device-note")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                gallery = gr.Gallery(thumbnails(), label="Presets (click one)", columns=3, height=260,
+                                     allow_preview=False, elem_id="preset-gallery")
+                preset = gr.Dropdown([(p.title, name) for name, p in PRESETS.items()], value=DEFAULT_PRESET,
+                                     label="Preset", elem_id="preset-select")
+                upload = gr.File(label="...or upload an image, WAV, GIF/MP4 or .npy", file_types=UPLOAD_TYPES,
+                                 type="filepath", elem_id="signal-input")
+                signal_info = gr.Markdown(elem_id="signal-info")
+                family = gr.Dropdown([(cls.title, name) for name, cls in FAMILIES.items()], value="siren",
+                                     label="Model family", elem_id="model-family")
+                param = gr.Slider(math.log10(first_knob.low), math.log10(first_knob.high),
+                                  value=to_slider(first_knob, first_knob.default), step=LOG_STEP,
+                                  label=f"{first_knob.label} (log₁₀ scale; default {first_knob.default:g})",
+                                  elem_id="param-slider")
+                second = gr.Slider(0, 5, value=0, step=0.05, label="bias k", visible=False, elem_id="param2-slider")
+                seed = gr.Slider(0, 99, value=0, step=1, label="Seed", elem_id="seed-slider")
+                with gr.Accordion("Advanced", open=False, elem_id="advanced"):
+                    bins = gr.Radio(["32", "64", "128"], value="64", label="Spectrum size n (bins)",
+                                    elem_id="bins-radio")
+                    mode = gr.Radio([(MODE_TITLES[m], m) for m in MODES], value="paper", label="Spectrum reduction",
+                                    elem_id="mode-radio")
+                    log_y = gr.Checkbox(False, label="Log scale for spectra", elem_id="log-y")
+                    width = gr.Slider(16, 512, value=budget.width, step=16, label="Width", elem_id="width-slider")
+                    depth = gr.Slider(1, 6, value=budget.depth, step=1, label="Hidden layers", elem_id="depth-slider")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    target_image = gr.Image(label="Target", interactive=False, elem_id="target-image", format="png")
+                    output_image = gr.Image(label="Untrained model output", interactive=False,
+                                            elem_id="output-image", format="png")
+                distance = gr.HTML(elem_id="wasserstein-value")
+                spectra = gr.Plot(label="Spectra", elem_id="spectra-plot")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                gr.Markdown("### FreSh selection\nEvaluates untrained models over the family's grid and moves "
+                            "the slider to the value with the smallest mean W.")
+                full = gr.Checkbox(device.type != "cpu", label="Paper setting (10 seeds, full grid)",
+                                   info="Off: fast mode, 3 seeds coarse-to-fine, more seeds only where the "
+                                   "error bars overlap.", elem_id="fresh-full")
+                fresh_button = gr.Button("Run FreSh", variant="primary", elem_id="fresh-button")
+                fresh_status = gr.Markdown(elem_id="fresh-status")
+            with gr.Column(scale=2):
+                fresh_plot = gr.Plot(label="W against the parameter", elem_id="fresh-plot")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                gr.Markdown("### Training race\nTrains the family's default and the slider's value side by side "
+                            "with the same seed. Solid lines: PSNR on the samples trained on; dashed: on the "
+                            "10 % held out.")
+                steps = gr.Slider(10, budget.max_steps, value=budget.steps, step=10, label="Steps",
+                                  elem_id="steps-slider")
+                lr = gr.Number(FAMILIES["siren"].lr, label="Learning rate", elem_id="lr-number")
+                with gr.Row():
+                    train_button = gr.Button("Train both", variant="primary", elem_id="train-button")
+                    stop_button = gr.Button("Stop", elem_id="stop-button")
+                train_status = gr.Markdown(elem_id="train-status")
+            with gr.Column(scale=2):
+                psnr_plot = gr.Plot(label="PSNR", elem_id="psnr-plot")
+                with gr.Row():
+                    default_image = gr.Image(label="Default", interactive=False, elem_id="train-default-image",
+                                             format="png")
+                    fresh_image = gr.Image(label="Slider value", interactive=False, elem_id="train-fresh-image",
+                                           format="png")
+
+        controls = [family, param, second, seed, bins, mode, width, depth, log_y]
+        preview_out = [output_image, spectra, distance]
+        signal_out = [session, target_image, signal_info, param, *preview_out]
+        live = dict(trigger_mode="always_last", show_progress="hidden", concurrency_limit=2, concurrency_id="preview")
+
+        demo.load(gpu(explorer.choose_preset), [preset, *controls], signal_out, api_name=False)
+        gallery.select(pick_from_gallery, None, preset, api_name=False).then(
+            gpu(explorer.choose_preset), [preset, *controls], signal_out, api_name=False)
+        preset.input(gpu(explorer.choose_preset), [preset, *controls], signal_out, api_name="choose_preset")
+        upload.upload(gpu(explorer.upload), [upload, session, *controls], signal_out, api_name="upload")
+        family.change(explorer.family_changed, [session, family], [param, second, lr], api_name=False).then(
+            gpu(explorer.preview), [session, *controls], preview_out, show_progress="hidden", api_name=False)
+        param.input(gpu(explorer.preview), [session, *controls], preview_out, api_name="preview", **live)
+        for control in (second, seed, width, depth):
+            control.input(gpu(explorer.preview), [session, *controls], preview_out, api_name=False, **live)
+        for control in (bins, mode, log_y):
+            control.change(gpu(explorer.preview), [session, *controls], preview_out, api_name=False, **live)
+        fresh_button.click(gpu(explorer.fresh), [session, full, *controls],
+                           [session, fresh_plot, param, fresh_status, *preview_out], concurrency_limit=1,
+                           concurrency_id="fresh", api_name="fresh")
+        train_event = train_button.click(gpu(explorer.train), [session, steps, lr, *controls],
+                                         [psnr_plot, default_image, fresh_image, train_status],
+                                         concurrency_limit=1, concurrency_id="train", api_name="train")
+        stop_button.click(lambda: "**Stopped.**", None, train_status, cancels=[train_event], api_name=False)
+    return demo
+
+
+def serve(demo: gr.Blocks, **launch_options) -> gr.Blocks:
+    """Queue and launch `demo` with the app's limits; returns it (for `close()`)."""
+    demo.queue(max_size=64).launch(max_file_size="50mb", css=CSS, **launch_options)
+    return demo
+
+
+def launch() -> None:
+    """Start the app the way `python app.py` and a Hugging Face Space do."""
+    serve(build_app())

@@ -1,0 +1,113 @@
+"""Figures: signals as pictures, spectra, the FreSh curve and PSNR curves.
+
+Plotly figures for the interactive views; plain uint8 arrays for pictures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from .spectrum import MODE_TITLES, normalised
+
+TARGET_COLOUR, MODEL_COLOUR, FRESH_COLOUR = "#1f77b4", "#d62728", "#2ca02c"
+WAVE_SIZE = (160, 640)  # height, width of a waveform picture
+
+
+def picture(values: torch.Tensor, kind: str, min_side: int = 320) -> np.ndarray:
+    """A signal (C, *spatial) in [-1, 1] as an (H, W, 3) uint8 picture:
+    the image itself, a waveform for audio, a strip of frames for video.
+    Small images are enlarged by whole pixels (no blur) to about `min_side`."""
+    values = values.detach().float().cpu().clamp(-1, 1)
+    if values.dim() == 2:
+        return waveform(values)
+    if values.dim() == 4:
+        frames = values.shape[1]
+        picks = np.linspace(0, frames - 1, min(frames, 6)).round().astype(int)
+        gap = torch.ones(values.shape[0], values.shape[2], 2)
+        strip = [part for i in picks for part in (values[:, i], gap)][:-1]
+        values = torch.cat(strip, dim=-1)
+    factor = max(1, min_side // max(values.shape[1:]))
+    return image_array(values.repeat_interleave(factor, 1).repeat_interleave(factor, 2))
+
+
+def image_array(values: torch.Tensor) -> np.ndarray:
+    """(C, H, W) in [-1, 1] -> (H, W, 3) uint8; grey for 1 or 2 channels."""
+    if values.shape[0] >= 3:
+        rgb = values[:3]
+    else:
+        rgb = values.mean(0, keepdim=True).expand(3, -1, -1)
+    return ((rgb.permute(1, 2, 0).numpy() + 1) * 127.5).round().astype(np.uint8)
+
+
+def waveform(values: torch.Tensor, size: tuple[int, int] = WAVE_SIZE) -> np.ndarray:
+    """(C, L) in [-1, 1] -> an (H, W, 3) picture of the min/max envelope per column."""
+    height, width = size
+    samples = values.mean(0).numpy()
+    columns = np.array_split(samples, min(width, len(samples)))
+    low = np.array([c.min() for c in columns])
+    high = np.array([c.max() for c in columns])
+    rows = np.arange(height)[:, None]
+    to_row = lambda v: ((1 - v) / 2 * (height - 1)).round()  # noqa: E731
+    ink = (rows >= to_row(high)[None]) & (rows <= to_row(low)[None])
+    canvas = np.full((height, len(columns), 3), 255, np.uint8)
+    canvas[height // 2] = 220
+    canvas[ink] = (31, 119, 180)
+    return canvas
+
+
+def spectra_figure(target: torch.Tensor, model: torch.Tensor, mode: str, log_y: bool = False,
+                   distance: float | None = None) -> go.Figure:
+    """The target's and the model's normalised spectra (n,) overlaid."""
+    bins = np.arange(1, target.shape[-1] + 1)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=bins, y=normalised(target.float()).cpu().numpy(), name="target",
+                             line=dict(color=TARGET_COLOUR, width=2)))
+    fig.add_trace(go.Scatter(x=bins, y=normalised(model.float()).cpu().numpy(), name="untrained model",
+                             line=dict(color=MODEL_COLOUR, width=2)))
+    title = f"Spectra, {MODE_TITLES[mode]}" + (f": W = {distance:.3f}" if distance is not None else "")
+    fig.update_layout(title=title, xaxis_title="frequency bin (low → high)", yaxis_title="share of energy",
+                      yaxis_type="log" if log_y else "linear", **_layout())
+    return fig
+
+
+def selection_figure(values: Sequence[float], distance: Sequence[float], stderr: Sequence[float], best: float,
+                     label: str, log_x: bool = False) -> go.Figure:
+    """Mean W against the knob value with standard-error bars; the minimum marked."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=list(values), y=list(distance), mode="lines+markers", name="mean W",
+                             error_y=dict(type="data", array=list(stderr), visible=True),
+                             line=dict(color=TARGET_COLOUR)))
+    best_w = distance[list(values).index(best)]
+    fig.add_trace(go.Scatter(x=[best], y=[best_w], mode="markers", name=f"FreSh: {label} = {best:g}",
+                             marker=dict(color=FRESH_COLOUR, size=16, symbol="star")))
+    fig.update_layout(title=f"FreSh: Wasserstein distance against {label}", xaxis_title=label,
+                      yaxis_title="W (lower is closer to the target)", xaxis_type="log" if log_x else "linear",
+                      **_layout())
+    return fig
+
+
+def psnr_figure(curves: dict[str, list[tuple[int, float, float]]], steps: int) -> go.Figure:
+    """PSNR against step per model: solid = training samples, dashed = held-out samples.
+
+    curves: name -> [(step, train_psnr, test_psnr), ...].
+    """
+    fig = go.Figure()
+    colours = [MODEL_COLOUR, FRESH_COLOUR, TARGET_COLOUR]
+    for colour, (name, points) in zip(colours, curves.items()):
+        step = [p[0] for p in points]
+        fig.add_trace(go.Scatter(x=step, y=[p[1] for p in points], name=f"{name}: trained samples",
+                                 line=dict(color=colour, width=2)))
+        fig.add_trace(go.Scatter(x=step, y=[p[2] for p in points], name=f"{name}: held-out samples",
+                                 line=dict(color=colour, width=2, dash="dash")))
+    fig.update_layout(title="PSNR during training", xaxis_title="step", yaxis_title="PSNR (dB)",
+                      xaxis_range=[0, steps], **_layout())
+    return fig
+
+
+def _layout() -> dict:
+    return dict(template="plotly_white", height=360, margin=dict(l=50, r=20, t=50, b=45),
+                legend=dict(orientation="h", y=-0.25))

@@ -1,0 +1,152 @@
+"""The explorer's handlers, called directly and through gradio_client."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from fresh_viz.app import Explorer, build_app, from_slider, load_preset, serve, to_slider
+from fresh_viz.models import FAMILIES
+from fresh_viz.state import Budget
+
+SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, note="test")
+CPU = torch.device("cpu")
+# family, slider position, second knob, seed, bins, mode, width, depth, log y
+DEFAULTS = ("siren", to_slider(FAMILIES["siren"].knobs[0], 30.0), 0.0, 0, "64", "paper", 32, 2, False)
+PAGE_CONTRACT = ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
+                 "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
+                 "stop-button", "psnr-plot"]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return Explorer(CPU, SMALL)
+
+
+def distance_of(html: str) -> float:
+    return float(html.split("W = ")[1].split("<")[0])
+
+
+def test_log_slider_round_trip():
+    knob = FAMILIES["siren"].knobs[0]
+    assert from_slider(knob, to_slider(knob, 90.0)) == pytest.approx(90.0)
+    assert from_slider(knob, 10.0) == knob.high  # clamped
+    integer = FAMILIES["posenc"].knobs[0]
+    assert from_slider(integer, 6.4) == 6.0
+
+
+def test_choosing_a_preset_shows_target_and_preview(explorer):
+    state, target, info, slider, output, figure, html = explorer.choose_preset("zoneplate", *DEFAULTS)
+    assert state.signal.spatial_shape == (32, 32) and "zoneplate" in info
+    assert target.dtype == np.uint8 and target.shape[2] == 3 and output.shape == target.shape
+    assert len(figure.data) == 2 and distance_of(html) > 0
+    assert slider["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
+
+
+def test_moving_the_slider_changes_output_and_distance(explorer):
+    state = load_preset("zoneplate", SMALL)
+    knob = FAMILIES["siren"].knobs[0]
+    low = explorer.preview(state, "siren", to_slider(knob, 10.0), *DEFAULTS[2:])
+    high = explorer.preview(state, "siren", to_slider(knob, 50.0), *DEFAULTS[2:])
+    assert not np.array_equal(low[0], high[0])
+    assert distance_of(high[2]) < distance_of(low[2])  # the zone plate wants a higher ω₀
+
+
+def test_preview_of_every_family_audio_and_video(explorer):
+    for name in ("chirp", "orbit", "astronaut"):
+        state = load_preset(name, SMALL)
+        for family, cls in FAMILIES.items():
+            knob = cls.knobs[0].for_ndim(state.signal.ndim)
+            output, figure, html = explorer.preview(state, family, to_slider(knob, knob.default), 0.5, 1, "32",
+                                                    "radial", 16, 1, True)
+            assert output.ndim == 3 and figure.layout.yaxis.type == "log" and distance_of(html) >= 0
+
+
+def test_family_change_sets_sliders_and_learning_rate(explorer):
+    state = load_preset("chirp", SMALL)
+    param, second, lr = explorer.family_changed(state, "finer")
+    assert second["visible"] is True and lr == FAMILIES["finer"].lr
+    assert param["maximum"] > 4  # audio: log10 of tens of thousands
+    _, second, _ = explorer.family_changed(state, "posenc")
+    assert second["visible"] is False
+
+
+def test_fresh_moves_the_slider_to_the_winner(explorer):
+    state = load_preset("zoneplate", SMALL)
+    seen = []
+    out = explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: seen.append(f))
+    selection = state.selection
+    assert out[2]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], selection.best), abs=1e-3)
+    assert len(out[1].data) == 2 and str(selection.best) in out[3].replace(".0", "") or f"{selection.best:g}" in out[3]
+    assert seen and max(seen) == pytest.approx(1.0)
+
+
+def test_training_race_yields_rising_psnr(explorer):
+    state = load_preset("astronaut", SMALL)
+    updates = list(explorer.train(state, 60, None, *DEFAULTS))
+    figure, default_picture, tuned_picture, status = updates[-1]
+    assert "Finished" in status and len(figure.data) == 4
+    trained = figure.data[0].y
+    assert trained[-1] > trained[0] + 3
+    assert default_picture.shape == tuned_picture.shape
+
+
+def test_bad_upload_gives_a_clear_error(explorer, tmp_path):
+    bad = tmp_path / "fake.png"
+    bad.write_bytes(b"not an image at all")
+    with pytest.raises(gr.Error, match="not a readable image"):
+        explorer.upload(str(bad), None, *DEFAULTS)
+
+
+def test_upload_of_a_real_image(explorer, tmp_path):
+    path = tmp_path / "wide.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 100, 3), dtype=np.uint8)).save(path)
+    state, *_ = explorer.upload(str(path), None, *DEFAULTS)
+    assert state.signal.spatial_shape == (13, 32) and state.source == "wide.png"
+
+
+def test_page_contract_elem_ids():
+    demo = build_app(CPU, SMALL)
+    ids = {block.elem_id for block in demo.blocks.values() if getattr(block, "elem_id", None)}
+    assert set(PAGE_CONTRACT) <= ids
+
+
+@pytest.fixture(scope="module")
+def launched(free_port):
+    port = free_port
+    demo = serve(build_app(CPU, SMALL), server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                 quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.mark.slow
+def test_gradio_client_sessions_are_separate(launched):
+    from gradio_client import Client
+
+    first, second = Client(launched, verbose=False), Client(launched, verbose=False)
+    a = first.predict("zoneplate", *DEFAULTS, api_name="/choose_preset")
+    b = second.predict("blobs", *DEFAULTS, api_name="/choose_preset")
+    assert "zoneplate" in a[1] and "blobs" in b[1]
+    # Each session's preview is computed on its own signal.
+    again_a = first.predict(*DEFAULTS, api_name="/preview")
+    again_b = second.predict(*DEFAULTS, api_name="/preview")
+    assert distance_of(again_a[2]) == pytest.approx(distance_of(a[5]), abs=1e-3)
+    assert distance_of(again_b[2]) == pytest.approx(distance_of(b[5]), abs=1e-3)
+    assert distance_of(again_a[2]) != pytest.approx(distance_of(again_b[2]), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_gradio_client_fresh_and_train(launched):
+    from gradio_client import Client
+
+    client = Client(launched, verbose=False)
+    client.predict("zoneplate", *DEFAULTS, api_name="/choose_preset")
+    fresh = client.predict(False, *DEFAULTS, api_name="/fresh")
+    assert "untrained models" in fresh[2]
+    job = client.submit(30, 0.0, *DEFAULTS, api_name="/train")
+    final = job.result(timeout=120)
+    assert "Finished" in final[3]

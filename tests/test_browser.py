@@ -1,0 +1,167 @@
+"""The page in Debian's Chromium, driven by Playwright.  Screenshots go to
+artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from fresh_viz.app import build_app, serve
+from fresh_viz.state import Budget
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+BUDGET = Budget(size=64, width=64, depth=3, steps=40, max_steps=5000, max_seconds=120.0, video_frames=8,
+                note="Browser test budget.")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def url(free_port):
+    port = free_port
+    demo = serve(build_app(torch.device("cpu"), BUDGET), server_name="127.0.0.1", server_port=port,
+                 prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url, errors=None):
+    """A new page (in a new context when given the browser) with the app loaded."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}) if hasattr(browser, "contexts") \
+        else browser.new_page()
+    if errors is not None:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("#wasserstein-value .w-number", timeout=60_000)
+    page.wait_for_function("document.querySelector('#output-image img') !== null", timeout=30_000)
+    return page
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def distance(page) -> str:
+    return page.inner_text("#wasserstein-value .w-number")
+
+
+def output_src(page) -> str:
+    return page.get_attribute("#output-image img", "src")
+
+
+def wait_change(page, read, before, timeout=30.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        now = read(page)
+        if now != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError(f"nothing changed from {before!r} in {timeout} s")
+
+
+def choose_preset(page, title: str) -> None:
+    before = page.inner_text("#signal-info")
+    page.locator("#preset-gallery").get_by_text(title).first.click()
+    wait_change(page, lambda p: p.inner_text("#signal-info"), before)
+
+
+def test_page_loads_without_console_errors(browser, url):
+    errors: list[str] = []
+    page = open_page(browser, url, errors)
+    for elem_id in ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
+                    "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
+                    "stop-button", "psnr-plot"]:
+        assert page.locator(f"#{elem_id}").count() == 1, elem_id
+    page.wait_for_selector("#spectra-plot .js-plotly-plot", timeout=30_000)
+    assert distance(page).startswith("W = ")
+    shot(page, "01-loaded")
+    assert errors == []
+    page.close()
+
+
+def test_keyboard_on_the_slider_changes_output_and_distance(browser, url):
+    page = open_page(browser, url)
+    w_before, src_before = distance(page), output_src(page)
+    slider = page.locator("#param-slider input[type=range]")
+    slider.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    w_after = wait_change(page, distance, w_before)
+    assert w_after != w_before
+    wait_change(page, output_src, src_before)
+    shot(page, "02-slider-moved")
+    page.close()
+
+
+def test_fresh_button_fills_its_plot_and_moves_the_slider(browser, url):
+    page = open_page(browser, url)
+    choose_preset(page, "Zone plate")
+    slider = page.locator("#param-slider input[type=range]")
+    before = float(slider.input_value())
+    page.click("#fresh-button")
+    page.wait_for_selector("#fresh-plot .js-plotly-plot", timeout=120_000)
+    page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
+                           timeout=120_000)
+    traces = page.evaluate("document.querySelector('#fresh-plot .js-plotly-plot').data.length")
+    assert traces == 2
+    after = float(slider.input_value())
+    assert after > before  # the zone plate needs a higher ω₀ than the default
+    shot(page, "03-fresh")
+    page.close()
+
+
+def test_training_draws_rising_curves_and_stop_halts_them(browser, url):
+    page = open_page(browser, url)
+    page.locator("#steps-slider input[type=number]").fill("5000")
+    page.locator("#steps-slider input[type=number]").press("Enter")
+    page.click("#train-button")
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('#psnr-plot .js-plotly-plot');"
+        " return p && p.data && p.data[0].x.length >= 8; })()", timeout=120_000)
+    curve = page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data[0].y")
+    assert curve[-1] > curve[0] + 2
+    page.click("#stop-button")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('Stopped')", timeout=10_000)
+    length = page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data[0].x.length")
+    page.wait_for_timeout(2500)
+    assert page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data[0].x.length") == length
+    assert "Stopped" in page.inner_text("#train-status")
+    shot(page, "04-training-stopped")
+    page.close()
+
+
+def test_two_browsers_do_not_affect_each_other(browser, url):
+    size = {"width": 1400, "height": 1600}
+    context_a, context_b = browser.new_context(viewport=size), browser.new_context(viewport=size)
+    page_a, page_b = open_page(context_a, url), open_page(context_b, url)
+    choose_preset(page_a, "Smooth blobs")
+    choose_preset(page_b, "Siemens star")
+    assert "blobs" in page_a.inner_text("#signal-info") and "siemens" in page_b.inner_text("#signal-info")
+    w_b = distance(page_b)
+    slider = page_a.locator("#param-slider input[type=range]")
+    slider.focus()
+    for _ in range(30):
+        page_a.keyboard.press("ArrowLeft")
+    wait_change(page_a, distance, distance(page_a))
+    page_b.wait_for_timeout(1000)
+    assert distance(page_b) == w_b and "siemens" in page_b.inner_text("#signal-info")
+    shot(page_a, "05-session-a")
+    shot(page_b, "05-session-b")
+    context_a.close()
+    context_b.close()
