@@ -17,10 +17,11 @@ import torch
 
 from .models import INR, build, get_family, render, tuned_knob
 from .signals import Signal, grid_coords
-from .spectrum import Reduction, crop, dft_magnitude, prepare_target, wasserstein
+from .spectrum import Reduction, dft_magnitude, prepare_target, wasserstein
 
 Progress = Callable[[float, str], None]
-MEMBER_BYTES = 256 * 2**20  # activation budget for one batch of ensemble members
+FAST_SHARE = 0.2  # fast mode's budget, as a share of the full sweep's model evaluations
+ACTIVATION_BYTES = 8 * 2**20  # one hidden layer's activations per pass: large products, cache-friendly
 
 
 @dataclass
@@ -86,43 +87,49 @@ class Sweep:
 
     def spectra(self, outputs: torch.Tensor) -> torch.Tensor:
         """(E, C, *grid) -> (E, bins)."""
-        return crop(self.reduction(dft_magnitude(outputs, len(self.grid))), self.bins)
+        return self.reduction.to_bins(self.reduction(dft_magnitude(outputs, len(self.grid))), self.bins)
 
-    def batch_size(self) -> int:
-        per_member = min(self.coords.shape[0], 16384) * self.width * 4 * 3
-        return max(1, MEMBER_BYTES // per_member)
+    @property
+    def points_per_pass(self) -> int:
+        """Rows of one hidden-layer product: sized so its activations stay within ACTIVATION_BYTES."""
+        return max(256, ACTIVATION_BYTES // (self.width * 4))
 
     @torch.inference_mode()
-    def outputs(self, values: Sequence[float], seeds: Sequence[int],
-                extra: Mapping[str, float] | None = None) -> torch.Tensor:
-        """Untrained outputs, member e having knob value values[e] and seed seeds[e]: (E, C, *grid)."""
+    def outputs(self, values: Sequence[float], seed: int, extra: Mapping[str, float] | None = None) -> torch.Tensor:
+        """Untrained outputs for each value with one seed: (V, C, *grid).
+
+        The members share all layers after the first, so those run as one large
+        matrix product over V x points rows."""
         knobs = {**self.fixed, **(extra or {}), self.knob.name: list(values)}
-        model = build(self.family, len(self.grid), self.channels, seeds, self.width, self.depth, knobs, self.device)
-        return render(model, self.coords).reshape(len(seeds), self.channels, *self.grid)
+        model = build(self.family, len(self.grid), self.channels, [seed] * len(values), self.width, self.depth,
+                      knobs, self.device, shared=True)
+        chunk = max(256, self.points_per_pass // len(values))
+        return render(model, self.coords, chunk).reshape(len(values), self.channels, *self.grid)
 
     @torch.inference_mode()
     def preview(self, value: float, seed: int = 0, extra: Mapping[str, float] | None = None) -> Preview:
         """One untrained model: its output, spectrum and distance to the target."""
         start = time.perf_counter()
-        output = self.outputs([value], [seed], extra)
+        output = self.outputs([value], seed, extra)
         spectrum = self.spectra(output)[0]
         distance = wasserstein(spectrum, self.target_spectrum).item()
         return Preview(output[0], spectrum, distance, time.perf_counter() - start)
 
     def evaluate(self, values: Sequence[float], seeds: Sequence[int], progress: Progress | None = None) -> None:
         """Compute W for every (value, seed) pair not yet known."""
-        todo = [(float(v), int(s)) for v in values for s in seeds if (float(v), int(s)) not in self.distances]
-        step = self.batch_size()
-        for start in range(0, len(todo), step):
-            batch = todo[start : start + step]
-            spectra = self.spectra(self.outputs([v for v, _ in batch], [s for _, s in batch]))
+        todo = {int(s): [float(v) for v in values if (float(v), int(s)) not in self.distances] for s in seeds}
+        total, done = sum(len(v) for v in todo.values()), 0
+        for seed, batch in todo.items():
+            if not batch:
+                continue
+            spectra = self.spectra(self.outputs(batch, seed))
             distances = wasserstein(spectra, self.target_spectrum).tolist()
-            for member, distance, spectrum in zip(batch, distances, spectra):
-                self.distances[member] = distance
-                self.member_spectra[member] = spectrum
+            for value, distance, spectrum in zip(batch, distances, spectra):
+                self.distances[(value, seed)] = distance
+                self.member_spectra[(value, seed)] = spectrum
+            done += len(batch)
             if progress:
-                done = start + len(batch)
-                progress(done / len(todo), f"{self.family.title}: {done}/{len(todo)} untrained models evaluated")
+                progress(done / total, f"{self.family.title}: {done}/{total} untrained models evaluated")
 
     def summary(self, seconds: float) -> Selection:
         """Mean W and its standard error per evaluated value; the argmin."""
@@ -148,7 +155,7 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
     """Run FreSh over `values` (default: the family's grid for this signal).
 
     fast=False is the paper's setting: every value, `seeds` seeds each.
-    fast=True goes coarse to fine with 3 seeds, then adds seeds only to the
+    fast=True goes coarse to fine with 2 seeds, then adds seeds only to the
     values whose error bars overlap the leader's; see `fast_sweep`.
     """
     if seeds < 1:
@@ -168,18 +175,41 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
 
 
 def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress | None = None) -> None:
-    """Coarse to fine: every third value with 3 seeds, then the neighbours of the
-    best, then more seeds (up to `seeds`) for values whose error bars overlap the best's."""
-    first = min(3, seeds)
-    coarse = grid[::3] if grid[-1] in grid[::3] else grid[::3] + [grid[-1]]
-    report = (lambda lo, hi: (lambda f, msg: progress(lo + (hi - lo) * f, msg))) if progress else (lambda lo, hi: None)
-    sweep.evaluate(coarse, range(first), report(0.0, 0.5))
-    centre = grid.index(sweep.summary(0).best)
-    sweep.evaluate(grid[max(0, centre - 2) : centre + 3], range(first), report(0.5, 0.75))
-    if seeds > first:
-        result = sweep.summary(0)
-        leader = result.best_index
-        reach = result.distance[leader] + 2 * result.stderr[leader]
+    """Coarse to fine in about a fifth of the full sweep's model evaluations.
+
+    Every other value with 2 seeds; then the unevaluated neighbours of every value
+    whose error bar reaches the leader's; then one more seed at a time for the
+    values still tied with the leader, until it stands apart or the budget is spent.
+    """
+    budget = max(len(grid), int(FAST_SHARE * len(grid) * seeds))
+    first = min(2, seeds)
+
+    def report(stage: str) -> None:
+        if progress:
+            progress(min(1.0, len(sweep.distances) / budget), f"{sweep.family.title}, fast mode: {stage}")
+
+    def tied() -> list[float]:
+        """Values whose mean - 2 s.e. reaches the leader's mean + 2 s.e., best first."""
+        result = sweep.summary(0.0)
+        reach = result.distance[result.best_index] + 2 * result.stderr[result.best_index]
         ranked = sorted(zip(result.distance, result.stderr, result.values))
-        contenders = [v for d, e, v in ranked if d - 2 * e <= reach][:4]
-        sweep.evaluate(contenders, range(seeds), report(0.75, 1.0))
+        return [v for d, e, v in ranked if d - 2 * e <= reach]
+
+    sweep.evaluate(sorted(set(grid[::2]) | {grid[-1]}), range(first))
+    report("coarse grid done")
+    seen = {v for v, _ in sweep.distances}
+    neighbours = []
+    for value in tied():
+        i = grid.index(value)
+        neighbours += [grid[j] for j in (i - 1, i + 1) if 0 <= j < len(grid) and grid[j] not in seen]
+    room = max(0, budget - len(sweep.distances)) // first
+    sweep.evaluate(list(dict.fromkeys(neighbours))[:room], range(first))
+    report("refined around the best")
+    for seed in range(first, seeds):
+        contenders = tied()
+        if len(contenders) < 2 or len(sweep.distances) + len(contenders) > budget:
+            break
+        sweep.evaluate(contenders, [seed])
+        report(f"seed {seed + 1} for {len(contenders)} tied values")
+    if progress:
+        progress(1.0, f"{sweep.family.title}, fast mode: done, {len(sweep.distances)} models evaluated")

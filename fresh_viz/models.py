@@ -75,10 +75,16 @@ class INR(nn.Module):
     alpha: ClassVar[float] = 1.0  # factor on hidden and output pre-activations
 
     def __init__(self, in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
-                 depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None):
+                 depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None,
+                 shared: bool = False):
+        """shared=True: all members have one seed and keep one copy of every layer after
+        the first (which the knobs do not touch), so those layers run as one large
+        matrix product.  For evaluation only: training would tie the members together."""
         super().__init__()
         if width < 1 or depth < 0:
             raise ValueError("width must be >= 1 and depth >= 0")
+        if shared and len(set(seeds)) != 1:
+            raise ValueError("shared layers need every member to have the same seed")
         self.in_dim, self.out_dim, self.width, self.depth = in_dim, out_dim, width, depth
         self.seeds = [int(s) for s in seeds]
         members = len(self.seeds)
@@ -98,11 +104,12 @@ class INR(nn.Module):
         dims = [self.embedding_dim()] + [width] * (depth + 1) + [out_dim]
         self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
         for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:])):
-            weight = _uniform(generators, (fan_in, fan_out))
-            bias = _uniform(generators, (1, fan_out))
+            drawing = generators[:1] if shared and layer > 0 else generators
+            weight = _uniform(drawing, (fan_in, fan_out))
+            bias = _uniform(drawing, (1, fan_out))
             w_bound, b_bound = self.bounds(layer, depth + 1, fan_in)
-            self.weights.append(nn.Parameter(weight * _per_member(w_bound, members)))
-            self.biases.append(nn.Parameter(bias * _per_member(b_bound, members)))
+            self.weights.append(nn.Parameter(weight * _per_member(w_bound, len(drawing))))
+            self.biases.append(nn.Parameter(bias * _per_member(b_bound, len(drawing))))
 
     @property
     def members(self) -> int:
@@ -130,17 +137,62 @@ class INR(nn.Module):
         return default, default
 
     def activate(self, z: torch.Tensor, layer: int) -> torch.Tensor:
-        return torch.relu(z)
+        return _relu(z)
 
     # -- shared
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (P, d) coordinates in [-1, 1] -> (E, P, out_dim)."""
         h = self.embed(x).expand(self.members, -1, -1)
-        h = self.activate(torch.baddbmm(self.biases[0], h, self.weights[0]), 0)
+        h = self.activate(_linear(h, self.weights[0], self.biases[0]), 0)
+        if self.weights[1].shape[0] == 1 and not torch.is_grad_enabled():
+            return self._evaluate_shared(h)
         for layer in range(1, self.depth + 1):
-            h = self.activate(torch.baddbmm(self.biases[layer], h, self.weights[layer], alpha=self.alpha), layer)
-        return torch.baddbmm(self.biases[-1], h, self.weights[-1], alpha=self.alpha)
+            h = self.activate(_linear(h, self.weights[layer], self.biases[layer], self.alpha), layer)
+        return _linear(h, self.weights[-1], self.biases[-1], self.alpha)
+
+    def _evaluate_shared(self, h: torch.Tensor) -> torch.Tensor:
+        """The layers after the first when all members share them, without autograd.
+
+        Activations live in a buffer with a trailing column of ones and each
+        weight carries its bias as an extra row, so one matrix product adds the
+        bias (no separate pass over memory) and the activation runs in place.
+        h: (E, P, width) -> (E, P, out_dim).
+        """
+        members, points, width = h.shape
+        buffers = [h.new_empty(members * points, width + 1) for _ in range(2)]
+        for buffer in buffers:
+            buffer[:, width] = 1.0
+        buffers[0][:, :width] = h.reshape(-1, width)
+        for layer in range(1, self.depth + 2):
+            weight = torch.cat([self.alpha * self.weights[layer][0], self.biases[layer][0]])
+            if layer == self.depth + 1:
+                return (buffers[0] @ weight).reshape(members, points, -1)
+            z = buffers[1][:, :width]
+            torch.mm(buffers[0], weight, out=z)
+            activated = self.activate(z, layer)
+            if activated.data_ptr() != z.data_ptr():
+                z.copy_(activated)
+            buffers.reverse()
+        raise AssertionError("unreachable")
+
+
+def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """bias + alpha * h @ weight; h (E, P, in), weight (E or 1, in, out), bias (E or 1, 1, out)."""
+    if weight.shape[0] == 1:  # one weight for all members: a single large matrix product
+        members, points, _ = h.shape
+        out = torch.addmm(bias[0], h.reshape(members * points, -1), weight[0], alpha=alpha)
+        return out.reshape(members, points, -1)
+    return torch.baddbmm(bias, h, weight, alpha=alpha)
+
+
+def _sin(z: torch.Tensor) -> torch.Tensor:
+    """sin, in place when no gradient needs z (one pass over memory fewer)."""
+    return torch.sin(z) if torch.is_grad_enabled() else z.sin_()
+
+
+def _relu(z: torch.Tensor) -> torch.Tensor:
+    return torch.relu(z) if torch.is_grad_enabled() else z.relu_()
 
 
 def _uniform(generators: list[torch.Generator], shape: tuple[int, ...]) -> torch.Tensor:
@@ -169,7 +221,7 @@ class Siren(INR):
         return math.sqrt(6.0 / fan_in) / HIDDEN_OMEGA, default
 
     def activate(self, z, layer):
-        return torch.sin(z)
+        return _sin(z)
 
 
 class Finer(INR):
@@ -274,10 +326,10 @@ def tuned_knob(family: type[INR], ndim: int, name: str | None = None) -> Knob:
 
 def build(family: str | type[INR], in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
           depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None,
-          device: torch.device | str = "cpu") -> INR:
-    """A seeded ensemble of `family` on `device`."""
+          device: torch.device | str = "cpu", shared: bool = False) -> INR:
+    """A seeded ensemble of `family` on `device` (see `INR` for `shared`)."""
     cls = get_family(family) if isinstance(family, str) else family
-    return cls(in_dim, out_dim, seeds, width, depth, values).to(device)
+    return cls(in_dim, out_dim, seeds, width, depth, values, shared).to(device)
 
 
 def render(model: INR, coords: torch.Tensor, chunk: int = 16384) -> torch.Tensor:

@@ -55,6 +55,20 @@ class Reduction:
         self.index = index.to(device)
         self.weight = torch.where(self_conjugate, 1.0, 0.5).to(device)
 
+    def to_bins(self, full: torch.Tensor, n: int) -> torch.Tensor:
+        """The n bins that are compared, DC dropped: (..., bins) -> (..., n).
+
+        Images and video keep their first n bins, as the paper does.  A 1-D signal
+        pools its whole band (1 to N/2 cycles per clip) into n equal bands: its first
+        n raw bins would cover only the lowest frequencies of a long clip.
+        """
+        if len(self.shape) > 1 or self.shape[0] // 2 <= n:
+            return crop(full, n)
+        band = full[..., 1 : self.shape[0] // 2 + 1]
+        index = torch.arange(band.shape[-1], device=band.device) * n // band.shape[-1]
+        out = torch.zeros(*band.shape[:-1], n, dtype=band.dtype, device=band.device)
+        return out.index_add_(-1, index, band)
+
     def __call__(self, magnitude: torch.Tensor) -> torch.Tensor:
         lead = magnitude.shape[: magnitude.dim() - len(self.shape)]
         flat = magnitude.reshape(-1, self.index.numel()) * self.weight
@@ -82,13 +96,13 @@ def crop(spectrum: torch.Tensor, n: int) -> torch.Tensor:
 
 def spectrum(y: torch.Tensor, ndim: int, n: int = 64, mode: str = "paper",
              reduction: Reduction | None = None) -> torch.Tensor:
-    """Reduced spectrum without DC, cropped to n bins: (..., C, *spatial) -> (..., n).
+    """Reduced spectrum without DC, in the n compared bins: (..., C, *spatial) -> (..., n).
 
     Pass a prebuilt `reduction` to avoid rebuilding its bin index on every call.
     """
     shape = tuple(y.shape[-ndim:])
     reduction = reduction or Reduction(shape, mode, y.device)
-    return crop(reduction(dft_magnitude(y, ndim)), n)
+    return reduction.to_bins(reduction(dft_magnitude(y, ndim)), n)
 
 
 def paper_spectrum(y: torch.Tensor) -> torch.Tensor:

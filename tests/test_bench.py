@@ -1,0 +1,37 @@
+"""The benchmark runs (quick mode) and its baselines compute the same thing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from fresh_viz.__main__ import main
+from fresh_viz.bench import loop_paper_spectrum, straightforward_sweep
+from fresh_viz.spectrum import Reduction, dft_magnitude
+
+
+@pytest.mark.parametrize("shape", [(9, 9), (8, 8), (4, 6, 6), (5, 5, 5)])
+def test_loop_baseline_equals_the_vectorised_reduction(shape):
+    magnitude = dft_magnitude(torch.rand(2, *shape, dtype=torch.float64), len(shape))
+    assert torch.allclose(loop_paper_spectrum(magnitude), Reduction(shape, "paper")(magnitude))
+
+
+def test_straightforward_pipeline_prefers_high_omega_for_fine_detail():
+    y, x = torch.meshgrid(torch.linspace(-1, 1, 32), torch.linspace(-1, 1, 32), indexing="ij")
+    fine = torch.sign(torch.sin(40 * x) * torch.sin(40 * y)).unsqueeze(0)
+    assert straightforward_sweep(fine, [5.0, 60.0], seeds=2, bins=16, width=32, depth=2) == 1
+
+
+@pytest.mark.slow
+def test_quick_bench_reports_every_measurement(capsys):
+    assert main(["bench", "--quick", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["quick"] and out["matmul_gflops"] > 0
+    assert out["preview"]["handler_median_ms"] > 0
+    sweep = out["sweep"][0]
+    assert sweep["fraction_of_matmul"] > 0 and sweep["speedup"] > 0
+    assert len(out["fast_mode"]["rows"]) >= 6
+    assert out["training"][0]["steps_per_second"] > 0
+    assert out["reduction_3d"]["agree"] is True
