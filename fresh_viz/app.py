@@ -187,13 +187,15 @@ class Explorer:
         progress(0, desc="Evaluating untrained models")
         result = select_embedding(state.signal, controls.family, seeds=10, bins=controls.bins, mode=controls.mode,
                                   width=controls.width, depth=controls.depth, fixed=fixed, device=self.device,
-                                  fast=not full, progress=lambda f, msg: progress(f, desc=msg))
+                                  fast=not full, progress=lambda f, msg: progress(f, desc=msg),
+                                  max_seconds=self.budget.max_seconds)
         state.selection = result
         figure = plots.selection_figure(result.values, result.distance, result.stderr, result.best, knob.label,
                                         knob.log)
         setting = "paper setting" if full else "fast mode"
+        capped = " Stopped at the time cap: the best of what was evaluated." if result.stopped else ""
         status = (f"**{knob.label} = {result.best:g}** (W = {result.distance[result.best_index]:.3f}); "
-                  f"{sum(result.seeds)} untrained models in {result.seconds:.1f} s, {setting}.")
+                  f"{sum(result.seeds)} untrained models in {result.seconds:.1f} s, {setting}.{capped}")
         chosen = replace(controls, value=result.best)
         return (state, figure, gr.update(value=to_slider(knob, result.best)), status,
                 *self.render_preview(state, chosen, log_y))

@@ -41,6 +41,7 @@ class Selection:
     device: str
     target_spectrum: list[float] = field(repr=False)
     model_spectra: list[list[float]] = field(repr=False)  # mean spectrum per value
+    stopped: bool = False  # the time cap ended the sweep early; the result covers what was done
 
     @property
     def best_index(self) -> int:
@@ -84,6 +85,8 @@ class Sweep:
         self.target_spectrum = self.spectra(target.unsqueeze(0))[0]
         self.distances: dict[tuple[float, int], float] = {}
         self.member_spectra: dict[tuple[float, int], torch.Tensor] = {}
+        self.deadline: float | None = None  # perf_counter() time after which evaluate() stops
+        self.stopped = False
 
     def spectra(self, outputs: torch.Tensor) -> torch.Tensor:
         """(E, C, *grid) -> (E, bins)."""
@@ -122,6 +125,9 @@ class Sweep:
         for seed, batch in todo.items():
             if not batch:
                 continue
+            if self.deadline is not None and self.distances and time.perf_counter() > self.deadline:
+                self.stopped = True
+                return
             spectra = self.spectra(self.outputs(batch, seed))
             distances = wasserstein(spectra, self.target_spectrum).tolist()
             for value, distance, spectrum in zip(batch, distances, spectra):
@@ -144,19 +150,21 @@ class Sweep:
             spectra.append(torch.stack(member).mean(0).tolist())
         best = values[min(range(len(values)), key=lambda i: (means[i], i))]
         return Selection(self.family.name, self.knob.name, values, means, errors, counts, best, self.bins,
-                         self.mode, seconds, str(self.device), self.target_spectrum.tolist(), spectra)
+                         self.mode, seconds, str(self.device), self.target_spectrum.tolist(), spectra, self.stopped)
 
 
 def select_embedding(signal: Signal, family: str = "siren", values: Sequence[float] | None = None,
                      knob: str | None = None, seeds: int = 10, bins: int = 64, mode: str = "paper",
                      width: int = 256, depth: int = 3, fixed: Mapping[str, float] | None = None,
                      device: torch.device | str = "cpu", fast: bool = False,
-                     progress: Progress | None = None) -> Selection:
+                     progress: Progress | None = None, max_seconds: float | None = None) -> Selection:
     """Run FreSh over `values` (default: the family's grid for this signal).
 
     fast=False is the paper's setting: every value, `seeds` seeds each.
     fast=True goes coarse to fine with 2 seeds, then adds seeds only to the
     values whose error bars overlap the leader's; see `fast_sweep`.
+    max_seconds caps the wall time; a capped result says `stopped` and covers
+    the (value, seed) pairs done by then.
     """
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
@@ -164,6 +172,8 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
         raise ValueError("bins must be at least 2")
     start = time.perf_counter()
     sweep = Sweep(signal, family, knob, bins, mode, width, depth, fixed, device)
+    if max_seconds is not None:
+        sweep.deadline = start + max_seconds
     grid = sorted({float(v) for v in (values if values is not None else sweep.knob.grid)})
     if not grid:
         raise ValueError("no candidate values")
@@ -207,7 +217,7 @@ def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress |
     report("refined around the best")
     for seed in range(first, seeds):
         contenders = tied()
-        if len(contenders) < 2 or len(sweep.distances) + len(contenders) > budget:
+        if sweep.stopped or len(contenders) < 2 or len(sweep.distances) + len(contenders) > budget:
             break
         sweep.evaluate(contenders, [seed])
         report(f"seed {seed + 1} for {len(contenders)} tied values")

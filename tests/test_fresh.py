@@ -91,3 +91,10 @@ def test_other_modes_and_non_square_images():
     for mode in ("paper", "symmetric", "radial"):
         result = select_embedding(coffee, "siren", [20, 80], seeds=2, width=16, mode=mode)
         assert result.mode == mode and len(result.distance) == 2
+
+
+def test_time_cap_returns_what_was_done(smooth_and_busy):
+    smooth, _ = smooth_and_busy
+    capped = select_embedding(smooth, "siren", [10, 20, 30], seeds=5, width=16, max_seconds=0.0)
+    assert capped.stopped and capped.seeds == [1, 1, 1]  # the first seed's batch, then the cap
+    assert not select_embedding(smooth, "siren", [10, 20], seeds=2, width=16).stopped
