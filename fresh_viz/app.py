@@ -8,12 +8,20 @@ session), so two browsers never share a signal or a result.
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+import threading
 import time
+import uuid
+import weakref
+from collections import deque
 from dataclasses import replace
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import torch
+from PIL import Image
 
 from . import plots
 from .device import describe, pick_device
@@ -92,6 +100,36 @@ def thumbnails() -> list[tuple[np.ndarray, str]]:
     return [(plots.picture(make_preset(name, 96).values, p.kind), p.title) for name, p in PRESETS.items()]
 
 
+# ---------------------------------------------------------------- pictures
+
+
+class PictureFiles:
+    """PNG files for the image outputs.
+
+    Gradio stores a returned array under a name made from its content and rewrites
+    that file in place, so two sessions showing the same picture can be served a
+    half-written file.  A file path is instead copied into Gradio's cache under a
+    temporary name and renamed, which is safe.  Each picture gets a unique file
+    here; the newest `keep` are kept long enough to be copied, older ones deleted.
+    """
+
+    def __init__(self, keep: int = 256):
+        self.folder = Path(tempfile.mkdtemp(prefix="fresh_viz-"))
+        self.keep = keep
+        self.recent: deque[Path] = deque()
+        self.lock = threading.Lock()
+        weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    def save(self, picture: np.ndarray) -> str:
+        path = self.folder / f"{uuid.uuid4().hex}.png"
+        Image.fromarray(picture).save(path, compress_level=1)
+        with self.lock:
+            self.recent.append(path)
+            while len(self.recent) > self.keep:
+                self.recent.popleft().unlink(missing_ok=True)
+        return str(path)
+
+
 # ---------------------------------------------------------------- handlers
 
 
@@ -115,6 +153,10 @@ class Explorer:
 
     def __init__(self, device: torch.device, budget: Budget):
         self.device, self.budget = device, budget
+        self.pictures = PictureFiles()
+
+    def picture(self, values: torch.Tensor, kind: str) -> str:
+        return self.pictures.save(plots.picture(values, kind))
 
     def preview(self, state: Session | None, family: str, position: float, second: float, seed: float,
                 bins: str, mode: str, width: float, depth: float, log_y: bool) -> tuple:
@@ -138,7 +180,7 @@ class Explorer:
         html = (f"<div class='w-number'>W = {result.distance:.3f}</div>"
                 f"<div class='w-caption'>{shown}, seed {controls.seed}; {controls.mode} mode, {controls.bins} "
                 f"bins, {grid} grid; computed in {result.seconds * 1000:.0f} ms</div>")
-        return plots.picture(result.output, signal.kind), figure, html
+        return self.picture(result.output, signal.kind), figure, html
 
     def show_signal(self, state: Session, family: str, position: float, second: float, seed: float, bins: str,
                     mode: str, width: float, depth: float, log_y: bool) -> tuple:
@@ -146,7 +188,7 @@ class Explorer:
         controls = controls_from(family, position, second, seed, bins, mode, width, depth, state.signal.ndim)
         controls = replace(controls, value=None)
         info = f"**{state.signal.describe()}** ({state.source})"
-        return (state, plots.picture(state.signal.values, state.signal.kind), info,
+        return (state, self.picture(state.signal.values, state.signal.kind), info,
                 slider_update(controls.knob(state.signal.ndim)), *self.render_preview(state, controls, log_y))
 
     def choose_preset(self, name: str, *controls) -> tuple:
@@ -230,8 +272,8 @@ class Explorer:
                 status = f"**Finished{capped}**: {report.step} steps in {report.seconds:.1f} s. " + "; ".join(
                     f"{n}: {report.psnr[i]:.2f} dB on all samples, {report.test_psnr[i]:.2f} dB held out"
                     for i, n in enumerate(names))
-            yield (plots.psnr_figure(curves, total), plots.picture(report.reconstruction[0], signal.kind),
-                   plots.picture(report.reconstruction[1], signal.kind), status)
+            yield (plots.psnr_figure(curves, total), self.picture(report.reconstruction[0], signal.kind),
+                   self.picture(report.reconstruction[1], signal.kind), status)
 
 
 def build_app(device: torch.device | None = None, budget: Budget | None = None) -> gr.Blocks:
@@ -336,9 +378,16 @@ def build_app(device: torch.device | None = None, budget: Budget | None = None) 
     return demo
 
 
+QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full"
+SESSIONS_KEPT = 128  # per-session state beyond this is dropped, least recently used first
+
+
 def serve(demo: gr.Blocks, **launch_options) -> gr.Blocks:
-    """Queue and launch `demo` with the app's limits; returns it (for `close()`)."""
-    demo.queue(max_size=64).launch(max_file_size="50mb", css=CSS, **launch_options)
+    """Queue and launch `demo` with the app's limits; returns it (for `close()`).
+
+    Uploads are capped in size; no path outside Gradio's own cache is served."""
+    demo.queue(max_size=QUEUE_SIZE).launch(max_file_size="50mb", css=CSS, state_session_capacity=SESSIONS_KEPT,
+                                           **launch_options)
     return demo
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -30,6 +32,11 @@ def distance_of(html: str) -> float:
     return float(html.split("W = ")[1].split("<")[0])
 
 
+def pixels(path: str) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
 def test_log_slider_round_trip():
     knob = FAMILIES["siren"].knobs[0]
     assert from_slider(knob, to_slider(knob, 90.0)) == pytest.approx(90.0)
@@ -41,7 +48,7 @@ def test_log_slider_round_trip():
 def test_choosing_a_preset_shows_target_and_preview(explorer):
     state, target, info, slider, output, figure, html = explorer.choose_preset("zoneplate", *DEFAULTS)
     assert state.signal.spatial_shape == (32, 32) and "zoneplate" in info
-    assert target.dtype == np.uint8 and target.shape[2] == 3 and output.shape == target.shape
+    assert pixels(target).shape[2] == 3 and pixels(output).shape == pixels(target).shape
     assert len(figure.data) == 2 and distance_of(html) > 0
     assert slider["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
 
@@ -51,7 +58,7 @@ def test_moving_the_slider_changes_output_and_distance(explorer):
     knob = FAMILIES["siren"].knobs[0]
     low = explorer.preview(state, "siren", to_slider(knob, 10.0), *DEFAULTS[2:])
     high = explorer.preview(state, "siren", to_slider(knob, 50.0), *DEFAULTS[2:])
-    assert not np.array_equal(low[0], high[0])
+    assert not np.array_equal(pixels(low[0]), pixels(high[0]))
     assert distance_of(high[2]) < distance_of(low[2])  # the zone plate wants a higher ω₀
 
 
@@ -62,7 +69,7 @@ def test_preview_of_every_family_audio_and_video(explorer):
             knob = cls.knobs[0].for_ndim(state.signal.ndim)
             output, figure, html = explorer.preview(state, family, to_slider(knob, knob.default), 0.5, 1, "32",
                                                     "radial", 16, 1, True)
-            assert output.ndim == 3 and figure.layout.yaxis.type == "log" and distance_of(html) >= 0
+            assert pixels(output).ndim == 3 and figure.layout.yaxis.type == "log" and distance_of(html) >= 0
 
 
 def test_family_change_sets_sliders_and_learning_rate(explorer):
@@ -91,7 +98,7 @@ def test_training_race_yields_rising_psnr(explorer):
     assert "Finished" in status and len(figure.data) == 4
     trained = figure.data[0].y
     assert trained[-1] > trained[0] + 3
-    assert default_picture.shape == tuned_picture.shape
+    assert pixels(default_picture).shape == pixels(tuned_picture).shape
 
 
 def test_bad_upload_gives_a_clear_error(explorer, tmp_path):
@@ -150,3 +157,12 @@ def test_gradio_client_fresh_and_train(launched):
     job = client.submit(30, 0.0, *DEFAULTS, api_name="/train")
     final = job.result(timeout=120)
     assert "Finished" in final[3]
+
+
+def test_picture_files_are_unique_and_pruned(tmp_path):
+    from fresh_viz.app import PictureFiles
+
+    files = PictureFiles(keep=3)
+    paths = [files.save(np.full((4, 4, 3), 7, np.uint8)) for _ in range(5)]
+    assert len(set(paths)) == 5  # same picture, separate files: nothing is rewritten in place
+    assert [Path(p).exists() for p in paths] == [False, False, True, True, True]

@@ -1,0 +1,170 @@
+"""A launched app under hostile requests, load, cancellation and a soak."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+import torch
+
+from fresh_viz.app import build_app, serve, to_slider
+from fresh_viz.models import FAMILIES
+from fresh_viz.state import Budget
+
+pytestmark = pytest.mark.slow
+BUDGET = Budget(size=32, width=32, depth=2, steps=20, max_steps=20000, max_seconds=120.0, video_frames=4,
+                note="Server test budget.")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def controls(value: float = 30.0) -> tuple:
+    return ("siren", to_slider(FAMILIES["siren"].knobs[0], value), 0.0, 0, "64", "paper", 32, 2, False)
+
+
+def distance_of(html: str) -> float:
+    return float(html.split("W = ")[1].split("<")[0])
+
+
+@pytest.fixture(scope="module")
+def url(free_port):
+    demo = serve(build_app(torch.device("cpu"), BUDGET), server_name="127.0.0.1", server_port=free_port,
+                 prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{free_port}/"
+    demo.close()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.mark.parametrize("probe", [
+    "gradio_api/file=../../../../../../etc/passwd",
+    "gradio_api/file=/etc/passwd",
+    "gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "gradio_api/file=..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "gradio_api/file=.env",
+    "gradio_api/file={repo}/pyproject.toml",
+    "gradio_api/file={repo}/fresh_viz/app.py",
+    "file=/etc/passwd",
+    "gradio_api/file=~/.bash_history",
+])
+def test_path_traversal_is_refused(url, probe):
+    status, body = fetch(url + probe.format(repo=REPO))
+    assert status in (400, 403, 404, 405), (probe, status)
+    assert b"root:" not in body and b"[build-system]" not in body and b"import gradio" not in body
+
+
+def test_load_previews_while_others_train(url):
+    from gradio_client import Client
+
+    expected = {}
+    previews: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    presets = ["zoneplate", "blobs", "siemens", "grass", "astronaut"]
+
+    def viewer(i: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+            name = presets[i % len(presets)]
+            first = client.predict(name, *controls(), api_name="/choose_preset")
+            with lock:
+                expected.setdefault(name, distance_of(first[5]))
+            for step in range(5):
+                start = time.perf_counter()
+                out = client.predict(*controls(20.0 + 10 * step), api_name="/preview")
+                elapsed = time.perf_counter() - start
+                check = client.predict(*controls(), api_name="/preview")
+                with lock:
+                    previews.append(elapsed)
+                    if abs(distance_of(check[2]) - expected[name]) > 1e-3:
+                        failures.append(f"session {i} saw another signal")
+                assert "W = " in out[2]
+        except Exception as err:  # any 5xx or protocol error surfaces here
+            import traceback
+            with lock:
+                failures.append(f"session {i}: {err!r} {traceback.format_exc()[-1500:]}")
+
+    def trainer() -> None:
+        try:
+            client = Client(url, verbose=False)
+            client.predict("astronaut", *controls(), api_name="/choose_preset")
+            final = client.submit(150, 0.0, *controls(), api_name="/train").result(timeout=300)
+            assert "Finished" in final[3]
+        except Exception as err:
+            with lock:
+                failures.append(f"trainer: {err!r}")
+
+    threads = [threading.Thread(target=trainer) for _ in range(3)]
+    threads += [threading.Thread(target=viewer, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert failures == []
+    assert len(previews) == 100
+    report = {"sessions": 20, "training": 3, "previews": len(previews),
+              "preview_median_ms": 1000 * statistics.median(previews),
+              "preview_p90_ms": 1000 * sorted(previews)[int(0.9 * len(previews))]}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load.json").write_text(json.dumps(report, indent=1))
+    print(report)
+
+
+def test_cancelled_training_stops_and_cpu_falls_back(url):
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    client.predict("astronaut", *controls(), api_name="/choose_preset")
+    job = client.submit(20000, 0.0, *controls(), api_name="/train")
+    deadline = time.time() + 60
+    while len(job.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(job.outputs()) >= 2, "training never reported progress"
+    me = psutil.Process()
+    me.cpu_percent(None)
+    time.sleep(1.0)
+    busy = me.cpu_percent(None)
+    job.cancel()
+    time.sleep(2.0)  # more than one progress update (0.3 s) and one step
+    me.cpu_percent(None)
+    time.sleep(1.5)
+    idle = me.cpu_percent(None)
+    assert busy > 60 and idle < 40, (busy, idle)
+    # The session is still usable.
+    assert "W = " in client.predict(*controls(), api_name="/preview")[2]
+
+
+def test_soak_memory_returns_near_baseline(url):
+    from gradio_client import Client
+
+    def session(name: str) -> None:
+        client = Client(url, verbose=False)
+        client.predict(name, *controls(), api_name="/choose_preset")
+        client.predict(*controls(50.0), api_name="/preview")
+
+    for _ in range(10):  # warm every cache first
+        session("astronaut")
+    me = psutil.Process()
+    before = me.memory_info().rss
+    for i in range(200):
+        session(["zoneplate", "astronaut", "grass", "blobs"][i % 4])
+    after = me.memory_info().rss
+    growth_mb = (after - before) / 2**20
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "soak.json").write_text(json.dumps({"sessions": 200, "rss_before_mb": before / 2**20,
+                                                     "rss_after_mb": after / 2**20, "growth_mb": growth_mb}))
+    print({"rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20})
+    assert growth_mb < 150
