@@ -83,6 +83,15 @@ def build_parser() -> Parser:
     fit.add_argument("--lr", type=float, default=None)
     fit.add_argument("--max-seconds", type=float, default=None)
 
+    serve = commands.add_parser("serve", help="start the browser app (as app.py does), with its limits adjustable")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=positive_int, default=None, help="default 7860")
+    serve.add_argument("--size", type=positive_int, default=None, help="working grid's longest side")
+    serve.add_argument("--width", type=positive_int, default=None)
+    serve.add_argument("--depth", type=positive_int, default=None)
+    serve.add_argument("--max-steps", type=positive_int, default=None, help="cap on training steps")
+    serve.add_argument("--device", default=None)
+
     bench = commands.add_parser("bench", help="measure this machine")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove it runs")
@@ -134,6 +143,21 @@ def run_fit(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     return out, text
 
 
+def run_serve(args: argparse.Namespace, device: torch.device) -> int:
+    from dataclasses import replace
+
+    from .app import build_app, serve
+    from .state import budget_for
+
+    budget = budget_for(device)
+    changes = {"size": args.size, "width": args.width, "depth": args.depth, "max_steps": args.max_steps}
+    budget = replace(budget, **{k: v for k, v in changes.items() if v is not None})
+    if budget.steps > budget.max_steps:
+        budget = replace(budget, steps=budget.max_steps)
+    serve(build_app(device, budget), server_name=args.host, server_port=args.port)
+    return 0
+
+
 def _stderr_progress(fraction: float, message: str) -> None:
     if sys.stderr.isatty():
         print(f"\r[{fraction:4.0%}] {message}", end="\n" if fraction >= 1 else "", file=sys.stderr, flush=True)
@@ -143,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         device = pick_device(args.device)
+        if args.command == "serve":
+            return run_serve(args, device)
         if args.command == "bench":
             from .bench import run_bench
 

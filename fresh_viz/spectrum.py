@@ -150,3 +150,29 @@ def analysis_grid(spatial: tuple[int, ...], mode: str) -> tuple[int, ...]:
 def prepare_target(values: torch.Tensor, mode: str) -> torch.Tensor:
     """values: (C, *spatial) resized onto `analysis_grid`."""
     return resize_to(values, analysis_grid(tuple(values.shape[1:]), mode))
+
+
+def band_index(shape: tuple[int, ...], bands: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Each DFT index's frequency band, 0 (lowest) to bands - 1 (Nyquist corner): (prod(shape),).
+
+    Bands split the radial frequency |f| / |f_max| (f in cycles per side) evenly."""
+    k = torch.stack(torch.meshgrid(*[torch.arange(n) for n in shape], indexing="ij")).reshape(len(shape), -1)
+    sizes = torch.tensor(shape).unsqueeze(1)
+    folded = torch.minimum(k, sizes - k).double() / (sizes // 2).clamp_min(1)
+    radius = folded.square().sum(0).sqrt() / math.sqrt(len(shape))
+    return (radius * bands).long().clamp_max(bands - 1).to(device)
+
+
+def band_errors(output: torch.Tensor, target: torch.Tensor, bands: int = 16) -> torch.Tensor:
+    """Relative squared error per frequency band: ||F(output - target)||² / ||F(target)||² in each band.
+
+    output: (E, C, *spatial), target: (C, *spatial) -> (E, bands).  Bands the target
+    leaves empty report NaN."""
+    ndim = target.dim() - 1
+    dims = tuple(range(-ndim, 0))
+    error = torch.fft.fftn(output - target, dim=dims).abs().square().sum(1).reshape(output.shape[0], -1)
+    energy = torch.fft.fftn(target, dim=dims).abs().square().sum(0).reshape(-1)
+    index = band_index(tuple(target.shape[1:]), bands, target.device)
+    per_band = torch.zeros(output.shape[0], bands, dtype=error.dtype, device=error.device).index_add_(1, index, error)
+    reference = torch.zeros(bands, dtype=energy.dtype, device=energy.device).index_add_(0, index, energy)
+    return per_band / torch.where(reference > 0, reference, torch.nan)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -12,15 +14,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-import torch
 
-from fresh_viz.app import build_app, serve, to_slider
+from fresh_viz.app import to_slider
 from fresh_viz.models import FAMILIES
-from fresh_viz.state import Budget
 
 pytestmark = pytest.mark.slow
-BUDGET = Budget(size=32, width=32, depth=2, steps=20, max_steps=20000, max_seconds=120.0, video_frames=4,
-                note="Server test budget.")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,11 +32,24 @@ def distance_of(html: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def url(free_port):
-    demo = serve(build_app(torch.device("cpu"), BUDGET), server_name="127.0.0.1", server_port=free_port,
-                 prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{free_port}/"
-    demo.close()
+def server(free_port):
+    """The app in its own process, as deployed: (url, psutil.Process)."""
+    process = subprocess.Popen([sys.executable, "-m", "fresh_viz", "serve", "--host", "127.0.0.1", "--port",
+                                str(free_port), "--size", "32", "--width", "32", "--depth", "2", "--max-steps",
+                                "20000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{free_port}/"
+    deadline = time.time() + 120
+    while fetch(url)[0] != 200:
+        assert process.poll() is None and time.time() < deadline, "the app did not start"
+        time.sleep(0.5)
+    yield url, psutil.Process(process.pid)
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def url(server):
+    return server[0]
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -47,6 +58,8 @@ def fetch(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
+    except (urllib.error.URLError, ConnectionError):
+        return 0, b""
 
 
 @pytest.mark.parametrize("probe", [
@@ -123,9 +136,10 @@ def test_load_previews_while_others_train(url):
     print(report)
 
 
-def test_cancelled_training_stops_and_cpu_falls_back(url):
+def test_cancelled_training_stops_and_cpu_falls_back(server):
     from gradio_client import Client
 
+    url, app = server
     client = Client(url, verbose=False)
     client.predict("astronaut", *controls(), api_name="/choose_preset")
     job = client.submit(20000, 0.0, *controls(), api_name="/train")
@@ -133,23 +147,23 @@ def test_cancelled_training_stops_and_cpu_falls_back(url):
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.2)
     assert len(job.outputs()) >= 2, "training never reported progress"
-    me = psutil.Process()
-    me.cpu_percent(None)
+    app.cpu_percent(None)
     time.sleep(1.0)
-    busy = me.cpu_percent(None)
+    busy = app.cpu_percent(None)
     job.cancel()
     time.sleep(2.0)  # more than one progress update (0.3 s) and one step
-    me.cpu_percent(None)
+    app.cpu_percent(None)
     time.sleep(1.5)
-    idle = me.cpu_percent(None)
+    idle = app.cpu_percent(None)
     assert busy > 60 and idle < 40, (busy, idle)
     # The session is still usable.
     assert "W = " in client.predict(*controls(), api_name="/preview")[2]
 
 
-def test_soak_memory_returns_near_baseline(url):
+def test_soak_memory_returns_near_baseline(server):
     from gradio_client import Client
 
+    url, app = server
     def session(name: str) -> None:
         client = Client(url, verbose=False)
         client.predict(name, *controls(), api_name="/choose_preset")
@@ -157,11 +171,10 @@ def test_soak_memory_returns_near_baseline(url):
 
     for _ in range(10):  # warm every cache first
         session("astronaut")
-    me = psutil.Process()
-    before = me.memory_info().rss
+    before = app.memory_info().rss
     for i in range(200):
         session(["zoneplate", "astronaut", "grass", "blobs"][i % 4])
-    after = me.memory_info().rss
+    after = app.memory_info().rss
     growth_mb = (after - before) / 2**20
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "soak.json").write_text(json.dumps({"sessions": 200, "rss_before_mb": before / 2**20,
