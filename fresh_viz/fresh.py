@@ -78,7 +78,8 @@ class Sweep:
         self.fixed = dict(fixed or {})
         self.fixed.pop(self.knob.name, None)
         self.device = torch.device(device)
-        target = prepare_target(signal.values, mode).to(self.device)
+        self.target = prepare_target(signal.values, mode).to(self.device)  # (C, *grid)
+        target = self.target
         self.channels, self.grid = target.shape[0], tuple(target.shape[1:])
         self.reduction = Reduction(self.grid, mode, self.device)
         self.coords = grid_coords(self.grid, self.device)

@@ -111,3 +111,83 @@ def psnr_figure(curves: dict[str, list[tuple[int, float, float]]], steps: int) -
 def _layout() -> dict:
     return dict(template="plotly_white", height=360, margin=dict(l=50, r=20, t=50, b=45),
                 legend=dict(orientation="h", y=-0.25))
+
+
+def cdf_figure(target: torch.Tensor, model: torch.Tensor, distance: float) -> go.Figure:
+    """The two cumulative spectra; the area between them is the Wasserstein distance."""
+    bins = np.arange(1, target.shape[-1] + 1)
+    target_cdf = normalised(target.float()).cumsum(-1).cpu().numpy()
+    model_cdf = normalised(model.float()).cumsum(-1).cpu().numpy()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=bins, y=target_cdf, name="target CDF", line=dict(color=TARGET_COLOUR, width=2,
+                                                                               shape="hv")))
+    fig.add_trace(go.Scatter(x=bins, y=model_cdf, name=f"model CDF (shaded area = W = {distance:.3f})",
+                             fill="tonexty", fillcolor="rgba(214, 39, 40, 0.25)",
+                             line=dict(color=MODEL_COLOUR, width=2, shape="hv")))
+    fig.update_layout(title=f"What W measures: the area between the cumulative spectra, W = {distance:.3f}",
+                      xaxis_title="frequency bin", yaxis_title="cumulative share of energy", yaxis_range=[0, 1.02],
+                      **_layout())
+    return fig
+
+
+def dft_picture(values: torch.Tensor, bin_map: torch.Tensor, bins: int, size: int = 256) -> np.ndarray:
+    """log |DFT| of a 2-D signal (C, H, W), centred, with the edges of every 8th bin
+    of the current reduction drawn over it (red), and the last compared bin (yellow)."""
+    magnitude = torch.fft.fftn(values.float().cpu(), dim=(-2, -1)).abs().sum(0)
+    logged = torch.fft.fftshift(torch.log1p(magnitude))
+    logged = (logged - logged.min()) / (logged.max() - logged.min()).clamp_min(1e-12)
+    grey = (logged.numpy() * 255).astype(np.uint8)
+    picture = np.repeat(grey[..., None], 3, -1)
+    index = torch.fft.fftshift(bin_map.reshape(values.shape[-2:]).cpu())
+    step = max(1, bins // 8)
+    band = torch.div(index, step, rounding_mode="floor")
+    edge = torch.zeros_like(index, dtype=torch.bool)
+    for shift in ((0, 1), (1, 0)):
+        moved = torch.roll(band, shifts=shift, dims=(0, 1))
+        edge |= (band != moved) & (index <= bins)
+    outside = torch.roll(index > bins, 1, 0) ^ (index > bins) | torch.roll(index > bins, 1, 1) ^ (index > bins)
+    picture[edge.numpy()] = (220, 40, 40)
+    picture[outside.numpy()] = (250, 210, 0)
+    factor = max(1, size // max(picture.shape[:2]))
+    return picture.repeat(factor, 0).repeat(factor, 1)
+
+
+def band_error_figure(history: dict[str, list[tuple[int, list[float]]]]) -> go.Figure:
+    """Relative error per frequency band against step, one heatmap per model (dB, low bands at the bottom)."""
+    from plotly.subplots import make_subplots
+
+    names = list(history)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True)
+    for col, name in enumerate(names, start=1):
+        points = history[name]
+        steps = [p[0] for p in points]
+        errors = np.array([p[1] for p in points], dtype=float).T  # (bands, reports)
+        decibels = 10 * np.log10(np.clip(errors, 1e-6, None))
+        fig.add_trace(go.Heatmap(x=steps, y=list(range(1, errors.shape[0] + 1)), z=decibels, zmin=-30, zmax=5,
+                                 colorscale="Viridis", showscale=col == len(names),
+                                 colorbar=dict(title="error (dB)")), row=1, col=col)
+        fig.update_xaxes(title_text="step", row=1, col=col)
+    fig.update_yaxes(title_text="frequency band (low → high)", row=1, col=1)
+    fig.update_layout(title="Spectral bias as it happens: relative error per frequency band", **_layout())
+    return fig
+
+
+def grid_check_figure(values: Sequence[float], distance: Sequence[float] | None, train_psnr: Sequence[float],
+                      test_psnr: Sequence[float], best: float | None, label: str, steps: int,
+                      log_x: bool = False) -> go.Figure:
+    """W against the value (left axis) and PSNR after a short training of every value (right axis)."""
+    fig = go.Figure()
+    if distance is not None:
+        fig.add_trace(go.Scatter(x=list(values), y=list(distance), name="W (untrained)", yaxis="y",
+                                 line=dict(color=TARGET_COLOUR)))
+    fig.add_trace(go.Scatter(x=list(values[: len(train_psnr)]), y=list(train_psnr), yaxis="y2",
+                             name=f"PSNR after {steps} steps: trained samples", line=dict(color=FRESH_COLOUR)))
+    fig.add_trace(go.Scatter(x=list(values[: len(test_psnr)]), y=list(test_psnr), yaxis="y2",
+                             name="PSNR: held-out samples", line=dict(color=FRESH_COLOUR, dash="dash")))
+    if best is not None:
+        fig.add_vline(x=best, line=dict(color=MODEL_COLOUR, dash="dot"), annotation_text=f"FreSh: {best:g}")
+    fig.update_layout(title=f"Grid search check: does the W minimum sit near the PSNR maximum? ({label})",
+                      xaxis=dict(title=label, type="log" if log_x else "linear"),
+                      yaxis=dict(title="W (lower is better)"),
+                      yaxis2=dict(title="PSNR (dB)", overlaying="y", side="right"), **_layout())
+    return fig

@@ -166,8 +166,8 @@ def band_index(shape: tuple[int, ...], bands: int, device: torch.device | str = 
 def band_errors(output: torch.Tensor, target: torch.Tensor, bands: int = 16) -> torch.Tensor:
     """Relative squared error per frequency band: ||F(output - target)||² / ||F(target)||² in each band.
 
-    output: (E, C, *spatial), target: (C, *spatial) -> (E, bands).  Bands the target
-    leaves empty report NaN."""
+    output: (E, C, *spatial), target: (C, *spatial) -> (E, bands).  Bands where the
+    target has (next to) no energy report NaN: a ratio there would be round-off."""
     ndim = target.dim() - 1
     dims = tuple(range(-ndim, 0))
     error = torch.fft.fftn(output - target, dim=dims).abs().square().sum(1).reshape(output.shape[0], -1)
@@ -175,4 +175,5 @@ def band_errors(output: torch.Tensor, target: torch.Tensor, bands: int = 16) -> 
     index = band_index(tuple(target.shape[1:]), bands, target.device)
     per_band = torch.zeros(output.shape[0], bands, dtype=error.dtype, device=error.device).index_add_(1, index, error)
     reference = torch.zeros(bands, dtype=energy.dtype, device=energy.device).index_add_(0, index, energy)
-    return per_band / torch.where(reference > 0, reference, torch.nan)
+    empty = reference <= 1e-9 * reference.sum()
+    return per_band / torch.where(empty, torch.nan, reference)

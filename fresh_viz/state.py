@@ -23,15 +23,16 @@ class Budget:
     max_steps: int
     max_seconds: float  # wall-time cap of one training run or sweep
     video_frames: int
+    grid_steps: int  # training steps per value in the grid-search check
     note: str  # what was reduced, said on screen
 
 
 def budget_for(device: torch.device) -> Budget:
     if device.type == "cpu":
-        return Budget(128, 128, 3, 300, 3000, 300.0, 16,
+        return Budget(128, 128, 3, 300, 3000, 300.0, 16, 60,
                       "Grid reduced to 128 px and width to 128 "
                       "so previews stay live and a race takes tens of seconds (a GPU uses 512 px, width 256).")
-    return Budget(512, 256, 3, 1000, 10000, 600.0, 64, "Full resolution: 512 px grid, width 256.")
+    return Budget(512, 256, 3, 1000, 10000, 600.0, 64, 300, "Full resolution: 512 px grid, width 256.")
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Session:
 
     signal: Signal
     source: str  # preset name, or the uploaded file's name
+    preset: str | None = None  # set when the signal is a preset (it can go in a link)
     sweep: Sweep | None = None
     sweep_key: tuple = ()
     selection: Selection | None = None
@@ -81,3 +83,66 @@ class Session:
                                controls.width, controls.depth, None, device)
             self.sweep_key = key
         return self.sweep
+
+
+QUERY_KEYS = ("signal", "model", "value", "seed", "bins", "mode")
+
+
+def controls_from_query(query: dict[str, str], base: Controls, presets: list[str],
+                        ndim_of: dict[str, int]) -> tuple[str | None, Controls, list[str]]:
+    """Read `?signal=&model=&value=&seed=&bins=&mode=`: (preset or None, controls, notices).
+
+    Anything unknown or out of range is ignored and named in a notice."""
+    from dataclasses import replace
+
+    from .models import FAMILIES
+    from .spectrum import MODES
+
+    notices = [f"ignored unknown parameter '{key}'" for key in query if key not in QUERY_KEYS]
+    preset = query.get("signal")
+    if preset is not None and preset not in presets:
+        notices.append(f"ignored signal '{preset}': not a preset")
+        preset = None
+    controls = base
+    family = query.get("model", base.family)
+    if family not in FAMILIES:
+        notices.append(f"ignored model '{family}': use one of {', '.join(FAMILIES)}")
+        family = base.family
+    controls = replace(controls, family=family)
+
+    def number(key: str, low: float, high: float, integer: bool = False) -> float | None:
+        if key not in query:
+            return None
+        try:
+            value = float(query[key])
+        except ValueError:
+            notices.append(f"ignored {key}='{query[key]}': not a number")
+            return None
+        if not (low <= value <= high) or (integer and value != int(value)):
+            notices.append(f"ignored {key}={query[key]}: outside {low:g} to {high:g}")
+            return None
+        return value
+
+    knob = FAMILIES[family].knobs[0].for_ndim(ndim_of.get(preset or "", 2))
+    value = number("value", knob.low, knob.high, knob.integer)
+    seed = number("seed", 0, 99, integer=True)
+    bins = number("bins", 2, 512, integer=True)
+    if bins is not None and int(bins) not in (32, 64, 128):
+        notices.append(f"ignored bins={query['bins']}: use 32, 64 or 128")
+        bins = None
+    mode = query.get("mode")
+    if mode is not None and mode not in MODES:
+        notices.append(f"ignored mode '{mode}': use one of {', '.join(MODES)}")
+        mode = None
+    controls = replace(controls, value=value, seed=int(seed) if seed is not None else base.seed,
+                       bins=int(bins) if bins is not None else base.bins, mode=mode or base.mode)
+    return preset, controls, notices
+
+
+def query_for(preset: str | None, controls: Controls, ndim: int) -> str:
+    """The query string that restores these controls (the signal only when it is a preset)."""
+    value = controls.knob_values(ndim)[controls.knob(ndim).name]
+    parts = ([f"signal={preset}"] if preset else []) + [
+        f"model={controls.family}", f"value={value:g}", f"seed={controls.seed}", f"bins={controls.bins}",
+        f"mode={controls.mode}"]
+    return "?" + "&".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
@@ -14,7 +15,8 @@ from fresh_viz.app import Explorer, build_app, from_slider, load_preset, serve, 
 from fresh_viz.models import FAMILIES
 from fresh_viz.state import Budget
 
-SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, note="test")
+SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, grid_steps=10,
+               note="test")
 CPU = torch.device("cpu")
 # family, slider position, second knob, seed, bins, mode, width, depth, log y
 DEFAULTS = ("siren", to_slider(FAMILIES["siren"].knobs[0], 30.0), 0.0, 0, "64", "paper", 32, 2, False)
@@ -46,8 +48,12 @@ def test_log_slider_round_trip():
 
 
 def test_choosing_a_preset_shows_target_and_preview(explorer):
-    state, target, info, slider, output, figure, html = explorer.choose_preset("zoneplate", *DEFAULTS)
+    state, target, info, slider, output, figure, html, cdf, dft, link = explorer.choose_preset("zoneplate", *DEFAULTS)
     assert state.signal.spatial_shape == (32, 32) and "zoneplate" in info
+    assert "Drag ω₀ up" in info  # the preset's guide
+    assert link == "?signal=zoneplate&model=siren&value=30&seed=0&bins=64&mode=paper"
+    assert len(cdf.data) == 2 and cdf.data[1].fill == "tonexty"
+    assert pixels(dft).shape[1] > pixels(dft).shape[0]  # target and model side by side
     assert pixels(target).shape[2] == 3 and pixels(output).shape == pixels(target).shape
     assert len(figure.data) == 2 and distance_of(html) > 0
     assert slider["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
@@ -67,8 +73,9 @@ def test_preview_of_every_family_audio_and_video(explorer):
         state = load_preset(name, SMALL)
         for family, cls in FAMILIES.items():
             knob = cls.knobs[0].for_ndim(state.signal.ndim)
-            output, figure, html = explorer.preview(state, family, to_slider(knob, knob.default), 0.5, 1, "32",
-                                                    "radial", 16, 1, True)
+            output, figure, html, cdf, dft, link = explorer.preview(
+                state, family, to_slider(knob, knob.default), 0.5, 1, "32", "radial", 16, 1, True)
+            assert f"model={family}" in link and (dft is None) == (name != "astronaut")
             assert pixels(output).ndim == 3 and figure.layout.yaxis.type == "log" and distance_of(html) >= 0
 
 
@@ -94,7 +101,8 @@ def test_fresh_moves_the_slider_to_the_winner(explorer):
 def test_training_race_yields_rising_psnr(explorer):
     state = load_preset("astronaut", SMALL)
     updates = list(explorer.train(state, 60, None, *DEFAULTS))
-    figure, default_picture, tuned_picture, status = updates[-1]
+    figure, default_picture, tuned_picture, status, bands = updates[-1]
+    assert len(bands.data) == 2 and bands.data[0].z.shape[1] == len(figure.data[0].x)
     assert "Finished" in status and len(figure.data) == 4
     trained = figure.data[0].y
     assert trained[-1] > trained[0] + 3
@@ -160,9 +168,51 @@ def test_gradio_client_fresh_and_train(launched):
 
 
 def test_picture_files_are_unique_and_pruned(tmp_path):
-    from fresh_viz.app import PictureFiles
+    from fresh_viz.app import OutputFiles
 
-    files = PictureFiles(keep=3)
+    files = OutputFiles(keep=3)
     paths = [files.save(np.full((4, 4, 3), 7, np.uint8)) for _ in range(5)]
     assert len(set(paths)) == 5  # same picture, separate files: nothing is rewritten in place
     assert [Path(p).exists() for p in paths] == [False, False, True, True, True]
+
+
+def test_fresh_offers_the_selection_as_json(explorer):
+    state = load_preset("blobs", SMALL)
+    out = explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: None)
+    saved = json.loads(Path(out[4]["value"]).read_text())
+    assert saved["signal"] == "blobs" and saved["best"] == state.selection.best
+    assert len(saved["target_spectrum"]) == 64 and len(saved["model_spectra"]) == len(saved["values"])
+
+
+def test_grid_check_trains_every_value(explorer):
+    state = load_preset("zoneplate", SMALL)
+    explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: None)
+    figure, status = list(explorer.grid_check(state, None, *DEFAULTS))[-1]
+    grid = FAMILIES["siren"].knobs[0].grid
+    assert "Done" in status and "FreSh chose" in status
+    psnr = [trace for trace in figure.data if "held-out" in trace.name][0]
+    assert len(psnr.y) == len(grid) and all(np.isfinite(psnr.y))
+
+
+def test_page_query_sets_the_controls(explorer):
+    class Request:
+        query_params = {"signal": "blobs", "model": "fourier", "value": "4", "seed": "5", "bins": "32",
+                        "mode": "radial", "colour": "red"}
+
+    out = explorer.open_page(Request(), "astronaut", *DEFAULTS)
+    state, notice = out[0], out[-1]
+    assert state.preset == "blobs"
+    assert out[3]["value"] == pytest.approx(to_slider(FAMILIES["fourier"].knobs[0], 4.0))
+    assert "σ = 4, seed 5; radial mode, 32 bins" in out[6]
+    assert out[9] == "?signal=blobs&model=fourier&value=4&seed=5&bins=32&mode=radial"
+    assert "colour" in notice
+
+
+def test_query_parsing_ignores_bad_values():
+    from fresh_viz.state import Controls, controls_from_query
+
+    preset, controls, notices = controls_from_query(
+        {"signal": "../etc", "model": "mlp", "value": "1e9", "seed": "-3", "bins": "33", "mode": "x"},
+        Controls(), ["blobs"], {"blobs": 2})
+    assert preset is None and controls == Controls()
+    assert len(notices) == 6

@@ -14,7 +14,7 @@ from fresh_viz.state import Budget
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-BUDGET = Budget(size=64, width=64, depth=3, steps=40, max_steps=5000, max_seconds=120.0, video_frames=8,
+BUDGET = Budget(size=64, width=64, depth=3, steps=40, max_steps=5000, max_seconds=120.0, video_frames=8, grid_steps=20,
                 note="Browser test budget.")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -167,3 +167,64 @@ def test_two_browsers_do_not_affect_each_other(browser, url):
     shot(page_b, "05-session-b")
     context_a.close()
     context_b.close()
+
+
+def test_a_link_restores_the_state_and_the_share_link_reproduces_it(browser, url):
+    query = "?signal=blobs&model=fourier&value=4&seed=5&bins=32&mode=radial"
+    errors: list[str] = []
+    page = open_page(browser, url + query + "&colour=red", errors)
+    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('blobs:')", timeout=30_000)
+    caption = page.inner_text("#wasserstein-value")
+    assert "σ = 4, seed 5; radial mode, 32 bins" in caption
+    assert page.locator("#model-family input").input_value() == "Fourier features"
+    assert "colour" in page.inner_text("#query-notice")
+    assert page.locator("#share-link textarea").input_value() == url + query
+    shot(page, "06-restored-from-link")
+    assert errors == []
+    page.close()
+
+
+def test_cdf_band_error_and_dft_views_have_data(browser, url):
+    page = open_page(browser, url)
+    page.get_by_role("tab", name="What W measures").click()
+    page.wait_for_function("(() => { const p = document.querySelector('#cdf-plot .js-plotly-plot');"
+                           " return p && p.data && p.data.length == 2 && p.data[1].fill == 'tonexty'; })()",
+                           timeout=30_000)
+    shot(page, "07-cdf")
+    page.get_by_role("tab", name="2-D DFT and bins").click()
+    page.wait_for_selector("#dft-plot img", timeout=30_000)
+    page.click("#train-button")
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('#band-error-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length == 2 && p.data[0].x.length >= 3; })()", timeout=120_000)
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
+                           timeout=120_000)
+    shot(page, "08-band-errors")
+    page.close()
+
+
+def test_presentation_mode_hides_advanced_controls(browser, url):
+    page = open_page(browser, url)
+    assert page.locator("#advanced").is_visible() and page.locator("#signal-input").is_visible()
+    page.locator("#presentation-mode input[type=checkbox]").check()
+    page.wait_for_function("document.body.classList.contains('presentation')", timeout=10_000)
+    page.wait_for_function("!document.querySelector('#advanced') || document.querySelector('#advanced')"
+                           ".offsetParent === null", timeout=10_000)
+    assert not page.locator("#signal-input").is_visible()
+    assert page.locator("#param-slider").is_visible() and page.locator("#fresh-button").is_visible()
+    shot(page, "09-presentation")
+    page.close()
+
+
+def test_grid_search_check_completes_on_a_small_preset(browser, url):
+    page = open_page(browser, url)
+    choose_preset(page, "Smooth blobs", "blobs")
+    page.click("#fresh-button")
+    page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
+                           timeout=120_000)
+    page.click("#grid-button")
+    page.wait_for_function("document.querySelector('#grid-status').innerText.includes('Done')", timeout=300_000)
+    traces = page.evaluate("document.querySelector('#grid-plot .js-plotly-plot').data.length")
+    assert traces == 3  # W, PSNR on trained samples, PSNR on held-out samples
+    shot(page, "10-grid-check")
+    page.close()

@@ -11,7 +11,17 @@ import pytest
 import scipy.stats
 import torch
 
-from fresh_viz.spectrum import MODES, Reduction, analysis_grid, crop, paper_spectrum, spectrum, wasserstein
+from fresh_viz.spectrum import (
+    MODES,
+    Reduction,
+    analysis_grid,
+    band_errors,
+    band_index,
+    crop,
+    paper_spectrum,
+    spectrum,
+    wasserstein,
+)
 
 
 def reference_paper_spectrum(y: np.ndarray) -> np.ndarray:
@@ -135,3 +145,20 @@ def test_paper_mode_compares_square_grids():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="unknown spectrum mode"):
         Reduction((8, 8), "fancy")
+
+
+def test_band_errors_find_an_error_confined_to_one_band():
+    shape = (64, 64)
+    target = grating(shape, (3, 0)) + grating(shape, (0, 20)) + 0.5 * grating(shape, (9, 9))
+    missing_high = grating(shape, (3, 0)) + 0.5 * grating(shape, (9, 9))  # lacks only the (0, 20) wave
+    errors = band_errors(missing_high.unsqueeze(0), target, bands=8)[0]
+    high_band = int(band_index(shape, 8).reshape(shape)[0, 20])
+    assert errors[high_band].item() == pytest.approx(1.0, rel=1e-6)  # all of that band's energy is missing
+    others = [e for b, e in enumerate(errors.tolist()) if b != high_band and not math.isnan(e)]
+    assert others and max(others) < 1e-12
+    assert band_errors(target.unsqueeze(0), target, bands=8).nan_to_num().abs().max() < 1e-12
+
+
+def test_band_index_runs_from_low_to_high():
+    index = band_index((32, 32), 4).reshape(32, 32)
+    assert index[0, 0] == 0 and index[16, 16] == 3 and index[0, 1] == 0
