@@ -186,6 +186,8 @@ def test_a_link_restores_the_state_and_the_share_link_reproduces_it(browser, url
 
 def test_cdf_band_error_and_dft_views_have_data(browser, url):
     page = open_page(browser, url)
+    page.locator("#spectra-plot .js-plotly-plot").hover()
+    assert page.locator("#spectra-plot .modebar-btn[data-title='Download plot as a PNG']").count() == 1
     page.get_by_role("tab", name="What W measures").click()
     page.wait_for_function("(() => { const p = document.querySelector('#cdf-plot .js-plotly-plot');"
                            " return p && p.data && p.data.length == 2 && p.data[1].fill == 'tonexty'; })()",
@@ -228,3 +230,25 @@ def test_grid_search_check_completes_on_a_small_preset(browser, url):
     assert traces == 3  # W, PSNR on trained samples, PSNR on held-out samples
     shot(page, "10-grid-check")
     page.close()
+
+
+def test_closing_the_tab_stops_training(browser, url):
+    import psutil
+
+    page = open_page(browser, url)
+    page.locator("#steps-slider input[type=number]").fill("5000")
+    page.locator("#steps-slider input[type=number]").press("Enter")
+    page.click("#train-button")
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('#psnr-plot .js-plotly-plot');"
+        " return p && p.data && p.data[0].x.length >= 3; })()", timeout=120_000)
+    me = psutil.Process()  # the app runs in this process
+    me.cpu_percent(None)
+    time.sleep(1.0)
+    busy = me.cpu_percent(None)
+    page.close()
+    time.sleep(4.0)
+    me.cpu_percent(None)
+    time.sleep(1.5)
+    idle = me.cpu_percent(None)
+    assert busy > 60 and idle < 40, (busy, idle)

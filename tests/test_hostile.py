@@ -102,3 +102,11 @@ def test_many_channel_and_odd_rate_wavs_are_fine(tmp_path):
     (tmp_path / "eight.wav").write_bytes(wav_bytes(samples, 11_025, 8))
     signal = load_signal(tmp_path / "eight.wav")
     assert signal.values.shape == (8, 800) and signal.sample_rate == 11_025
+
+
+def test_gif_whose_canvas_is_huge_is_rejected_before_decoding(tmp_path):
+    header = b"GIF89a" + struct.pack("<HH", 60000, 60000) + b"\x00\x00\x00"
+    image = b"\x2c" + struct.pack("<HHHH", 0, 0, 1, 1) + b"\x00" + b"\x02\x02\x44\x01\x00" + b";"
+    (tmp_path / "wide.gif").write_bytes(header + image)
+    with pytest.raises(SignalError, match="too large|limit"):
+        load_signal(tmp_path / "wide.gif")

@@ -181,3 +181,18 @@ def test_soak_memory_returns_near_baseline(server):
                                                      "rss_after_mb": after / 2**20, "growth_mb": growth_mb}))
     print({"rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20})
     assert growth_mb < 150
+
+
+def test_oversize_upload_is_refused(url):
+    boundary = "fresh-viz-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.npy\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + b"\0" * (51 * 2**20) + \
+        f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(url + "gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status = response.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    assert status == 413
