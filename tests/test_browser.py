@@ -83,6 +83,16 @@ def choose_preset(page, title: str, name: str) -> None:
     page.wait_for_selector("#wasserstein-value .w-number", timeout=30_000)
 
 
+def start_long_training(page, reports: int) -> None:
+    """Start a 5000-step race and wait until the PSNR plot holds `reports` points."""
+    page.locator("#steps-slider input[type=number]").fill("5000")
+    page.locator("#steps-slider input[type=number]").press("Enter")
+    page.click("#train-button")
+    page.wait_for_function(
+        f"(() => {{ const p = document.querySelector('#psnr-plot .js-plotly-plot');"
+        f" return p && p.data && p.data[0].x.length >= {reports}; }})()", timeout=120_000)
+
+
 def test_page_loads_without_console_errors(browser, url):
     errors: list[str] = []
     page = open_page(browser, url, errors)
@@ -130,12 +140,7 @@ def test_fresh_button_fills_its_plot_and_moves_the_slider(browser, url):
 
 def test_training_draws_rising_curves_and_stop_halts_them(browser, url):
     page = open_page(browser, url)
-    page.locator("#steps-slider input[type=number]").fill("5000")
-    page.locator("#steps-slider input[type=number]").press("Enter")
-    page.click("#train-button")
-    page.wait_for_function(
-        "(() => { const p = document.querySelector('#psnr-plot .js-plotly-plot');"
-        " return p && p.data && p.data[0].x.length >= 8; })()", timeout=120_000)
+    start_long_training(page, reports=8)
     curve = page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data[0].y")
     assert curve[-1] > curve[0] + 2
     page.click("#stop-button")
@@ -236,12 +241,7 @@ def test_closing_the_tab_stops_training(browser, url):
     import psutil
 
     page = open_page(browser, url)
-    page.locator("#steps-slider input[type=number]").fill("5000")
-    page.locator("#steps-slider input[type=number]").press("Enter")
-    page.click("#train-button")
-    page.wait_for_function(
-        "(() => { const p = document.querySelector('#psnr-plot .js-plotly-plot');"
-        " return p && p.data && p.data[0].x.length >= 3; })()", timeout=120_000)
+    start_long_training(page, reports=3)
     me = psutil.Process()  # the app runs in this process
     me.cpu_percent(None)
     time.sleep(1.0)
