@@ -232,7 +232,7 @@ def test_grid_search_check_completes_on_a_small_preset(browser, url):
     page.click("#grid-button")
     page.wait_for_function("document.querySelector('#grid-status').innerText.includes('Done')", timeout=300_000)
     traces = page.evaluate("document.querySelector('#grid-plot .js-plotly-plot').data.length")
-    assert traces == 3  # W, PSNR on trained samples, PSNR on held-out samples
+    assert traces == 4  # W, PSNR on trained and on held-out samples, FreSh's choice
     shot(page, "10-grid-check")
     page.close()
 
