@@ -395,7 +395,8 @@ PRESETS: dict[str, Preset] = {
         Preset("zoneplate", "Zone plate (chirp)", "image",
                "cos(a r^2): the local frequency grows linearly from the centre to just below Nyquist in the corners.",
                "Every frequency, from the centre outwards. Drag ω₀ up and watch the model's spectrum move right. "
-               "During training, the band-error map shows the low bands (the centre) converge first."),
+               "Its energy reaches Nyquist, so FreSh's choice sits at the top of the grid; train both and run the "
+               "grid-search check: here the spectral match overshoots what trains best, a limit worth showing."),
         Preset("siemens", "Siemens star", "image", "36 black and white sectors: sharp edges at every angle.",
                "Sharp edges at every angle. Switch the spectrum mode between paper and radial: the paper mode's "
                "diagonal bins treat two of the four diagonal directions differently."),
