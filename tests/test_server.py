@@ -196,3 +196,26 @@ def test_oversize_upload_is_refused(url):
     except urllib.error.HTTPError as err:
         status = err.code
     assert status == 413
+
+
+def test_a_full_queue_says_so(url):
+    from gradio_client import Client
+
+    # 76 long jobs from two clients against a queue of 64 (training runs one at a time).
+    clients = [Client(url, verbose=False) for _ in range(2)]
+    for client in clients:
+        client.predict("astronaut", *controls(), api_name="/choose_preset")
+    jobs = [client.submit(20000, 0.0, *controls(), api_name="/train") for client in clients for _ in range(38)]
+    deadline = time.time() + 60
+    refused = []
+    while time.time() < deadline and not refused:
+        time.sleep(1)
+        for job in jobs:
+            if job.done():
+                try:
+                    job.result(timeout=1)
+                except Exception as err:
+                    refused.append(str(err))
+    for job in jobs:
+        job.cancel()
+    assert refused and all("Queue is full" in message for message in refused)
