@@ -41,10 +41,13 @@ DEFAULT_PRESET = "astronaut"
 CSS = """
 #wasserstein-value .w-number { font-size: 2.6rem; font-weight: 700; line-height: 1.1; }
 #wasserstein-value .w-caption { color: #666; }
-body.presentation .gradio-container { zoom: 1.25; }
-body.presentation #wasserstein-value .w-number { font-size: 3.6rem; }
+body.presentation { --body-text-size: 21px; --text-sm: 18px; --text-md: 21px; --text-lg: 25px; --text-xl: 30px;
+                    --block-label-text-size: 17px; --block-title-text-size: 19px; --block-info-text-size: 17px; }
+body.presentation .prose { font-size: 21px; }
+body.presentation #wasserstein-value .w-number { font-size: 4rem; }
 """
-# Presentation mode: enlarge everything (fonts and plots) on the projector side.
+# Presentation mode: larger type everywhere (plots keep their size; the browser's own zoom
+# enlarges them too, which Plotly follows, unlike a CSS zoom).
 PRESENTATION_JS = "(on) => { document.body.classList.toggle('presentation', on); return on; }"
 SHARE_LINK_JS = "(query) => window.location.origin + window.location.pathname + query"
 
