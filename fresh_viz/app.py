@@ -357,10 +357,16 @@ class Explorer:
         model = build(chosen.family, signal.ndim, signal.channels, [chosen.seed] * len(grid), chosen.width,
                       chosen.depth, {**values, knob.name: grid}, self.device)
         selection = state.selection
-        same = selection is not None and selection.model == chosen.family and selection.param == knob.name
-        distance = [selection.distance[selection.values.index(v)] if v in selection.values else None
-                    for v in grid] if same else None
-        best = selection.best if same else None
+        if selection is None or (selection.model, selection.param, selection.bins, selection.mode) != (
+                chosen.family, knob.name, chosen.bins, chosen.mode):
+            # No matching FreSh result yet: a fast one costs seconds and gives the W curve.
+            fixed = {k: v for k, v in values.items() if k != knob.name}
+            selection = select_embedding(signal, chosen.family, bins=chosen.bins, mode=chosen.mode,
+                                         width=chosen.width, depth=chosen.depth, fixed=fixed, device=self.device,
+                                         fast=True, max_seconds=self.budget.max_seconds)
+            state.selection = selection
+        distance = [selection.distance[selection.values.index(v)] if v in selection.values else None for v in grid]
+        best = selection.best
         steps = self.budget.grid_steps
         for report in fit(model, signal.values, steps, lr if lr and lr > 0 else None, max(1, steps // 5),
                           seed=chosen.seed, max_seconds=self.budget.max_seconds):
@@ -368,8 +374,7 @@ class Explorer:
                 continue
             peak = grid[max(range(len(grid)), key=lambda i: report.test_psnr[i])]
             status = (f"{len(grid)} values trained together, step {report.step}/{steps}, {report.seconds:.1f} s. "
-                      f"Best held-out PSNR so far at {knob.label} = {peak:g}"
-                      + (f"; FreSh chose {best:g}." if best is not None else "; run FreSh to compare."))
+                      f"Best held-out PSNR so far at {knob.label} = {peak:g}; FreSh chose {best:g}.")
             if report.done:
                 status = "**Done.** " + status
             yield (plots.grid_check_figure(grid, distance, report.train_psnr, report.test_psnr, best, knob.label,

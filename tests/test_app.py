@@ -216,3 +216,10 @@ def test_query_parsing_ignores_bad_values():
         Controls(), ["blobs"], {"blobs": 2})
     assert preset is None and controls == Controls()
     assert len(notices) == 6
+
+
+def test_grid_check_without_a_fresh_run_computes_one(explorer):
+    state = load_preset("blobs", SMALL)
+    figure, status = list(explorer.grid_check(state, None, *DEFAULTS))[-1]
+    assert state.selection is not None and f"FreSh chose {state.selection.best:g}" in status
+    assert len(figure.data) == 4  # W, PSNR trained / held out, FreSh's choice

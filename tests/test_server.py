@@ -216,6 +216,9 @@ def test_a_full_queue_says_so(url):
                     job.result(timeout=1)
                 except Exception as err:
                     refused.append(str(err))
-    for job in jobs:
-        job.cancel()
+    for job in jobs:  # clean-up only: the server is stopped after this module anyway
+        try:
+            job.cancel()
+        except Exception:
+            pass
     assert refused and all("Queue is full" in message for message in refused)
