@@ -32,25 +32,18 @@ def synchronise(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def timed(fn: Callable[[], object], device: torch.device, repeats: int = 1) -> list[float]:
-    """Wall seconds of each call, the device synchronised around it."""
-    times = []
-    for _ in range(repeats):
-        synchronise(device)
-        start = time.perf_counter()
-        fn()
-        synchronise(device)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def timed_call(fn: Callable[[], object], device: torch.device) -> tuple[object, float]:
-    """(result, wall seconds) of one call."""
+    """(result, wall seconds) of one call, the device synchronised around it."""
     synchronise(device)
     start = time.perf_counter()
     result = fn()
     synchronise(device)
     return result, time.perf_counter() - start
+
+
+def timed(fn: Callable[[], object], device: torch.device, repeats: int = 1) -> list[float]:
+    """Wall seconds of each of `repeats` calls."""
+    return [timed_call(fn, device)[1] for _ in range(repeats)]
 
 
 def forward_flops(width: int, depth: int, in_dim: int = 2, out_dim: int = 3) -> int:

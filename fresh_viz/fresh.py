@@ -17,7 +17,7 @@ import torch
 
 from .models import INR, build, get_family, render, tuned_knob
 from .signals import Signal, grid_coords
-from .spectrum import Reduction, dft_magnitude, prepare_target, wasserstein
+from .spectrum import Reduction, prepare_target, spectrum, wasserstein
 
 Progress = Callable[[float, str], None]
 FAST_SHARE = 0.2  # fast mode's budget, as a share of the full sweep's model evaluations
@@ -79,11 +79,10 @@ class Sweep:
         self.fixed.pop(self.knob.name, None)
         self.device = torch.device(device)
         self.target = prepare_target(signal.values, mode).to(self.device)  # (C, *grid)
-        target = self.target
-        self.channels, self.grid = target.shape[0], tuple(target.shape[1:])
+        self.channels, self.grid = self.target.shape[0], tuple(self.target.shape[1:])
         self.reduction = Reduction(self.grid, mode, self.device)
         self.coords = grid_coords(self.grid, self.device)
-        self.target_spectrum = self.spectra(target.unsqueeze(0))[0]
+        self.target_spectrum = self.spectra(self.target.unsqueeze(0))[0]
         self.distances: dict[tuple[float, int], float] = {}
         self.member_spectra: dict[tuple[float, int], torch.Tensor] = {}
         self.deadline: float | None = None  # perf_counter() time after which evaluate() stops
@@ -91,7 +90,7 @@ class Sweep:
 
     def spectra(self, outputs: torch.Tensor) -> torch.Tensor:
         """(E, C, *grid) -> (E, bins)."""
-        return self.reduction.to_bins(self.reduction(dft_magnitude(outputs, len(self.grid))), self.bins)
+        return spectrum(outputs, len(self.grid), self.bins, self.mode, self.reduction)
 
     @property
     def points_per_pass(self) -> int:
@@ -115,9 +114,9 @@ class Sweep:
         """One untrained model: its output, spectrum and distance to the target."""
         start = time.perf_counter()
         output = self.outputs([value], seed, extra)
-        spectrum = self.spectra(output)[0]
-        distance = wasserstein(spectrum, self.target_spectrum).item()
-        return Preview(output[0], spectrum, distance, time.perf_counter() - start)
+        model_spectrum = self.spectra(output)[0]
+        distance = wasserstein(model_spectrum, self.target_spectrum).item()
+        return Preview(output[0], model_spectrum, distance, time.perf_counter() - start)
 
     def evaluate(self, values: Sequence[float], seeds: Sequence[int], progress: Progress | None = None) -> None:
         """Compute W for every (value, seed) pair not yet known."""
@@ -131,9 +130,9 @@ class Sweep:
                 return
             spectra = self.spectra(self.outputs(batch, seed))
             distances = wasserstein(spectra, self.target_spectrum).tolist()
-            for value, distance, spectrum in zip(batch, distances, spectra):
+            for value, distance, member_spectrum in zip(batch, distances, spectra):
                 self.distances[(value, seed)] = distance
-                self.member_spectra[(value, seed)] = spectrum
+                self.member_spectra[(value, seed)] = member_spectrum
             done += len(batch)
             if progress:
                 progress(done / total, f"{self.family.title}: {done}/{total} untrained models evaluated")

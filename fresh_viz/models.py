@@ -164,17 +164,18 @@ class INR(nn.Module):
         for buffer in buffers:
             buffer[:, width] = 1.0
         buffers[0][:, :width] = h.reshape(-1, width)
-        for layer in range(1, self.depth + 2):
-            weight = torch.cat([self.alpha * self.weights[layer][0], self.biases[layer][0]])
-            if layer == self.depth + 1:
-                return (buffers[0] @ weight).reshape(members, points, -1)
+        for layer in range(1, self.depth + 1):
             z = buffers[1][:, :width]
-            torch.mm(buffers[0], weight, out=z)
+            torch.mm(buffers[0], self._with_bias_row(layer), out=z)
             activated = self.activate(z, layer)
             if activated.data_ptr() != z.data_ptr():
                 z.copy_(activated)
             buffers.reverse()
-        raise AssertionError("unreachable")
+        return (buffers[0] @ self._with_bias_row(self.depth + 1)).reshape(members, points, -1)
+
+    def _with_bias_row(self, layer: int) -> torch.Tensor:
+        """alpha * weight with the bias appended as a last row: (fan_in + 1, fan_out)."""
+        return torch.cat([self.alpha * self.weights[layer][0], self.biases[layer][0]])
 
 
 def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:

@@ -38,9 +38,7 @@ class Reduction:
         if mode not in MODES:
             raise ValueError(f"unknown spectrum mode '{mode}'; choose from {', '.join(MODES)}")
         self.shape, self.mode = tuple(shape), mode
-        k = torch.stack(torch.meshgrid(*[torch.arange(n) for n in shape], indexing="ij")).reshape(len(shape), -1)
-        sizes = torch.tensor(shape).unsqueeze(1)
-        conjugate = (sizes - k) % sizes
+        k, conjugate = frequency_indices(self.shape)
         folded = torch.minimum(k, conjugate)  # |signed frequency| per axis
         if mode == "paper":
             index = torch.minimum(k.sum(0), conjugate.sum(0))
@@ -75,6 +73,13 @@ class Reduction:
         out = torch.zeros(flat.shape[0], self.bins, dtype=flat.dtype, device=flat.device)
         out.index_add_(1, self.index, flat)
         return out.reshape(*lead, self.bins)
+
+
+def frequency_indices(shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unshifted DFT indices k and their conjugates (N - k) mod N, per axis: two (d, prod(shape))."""
+    k = torch.stack(torch.meshgrid(*[torch.arange(n) for n in shape], indexing="ij")).reshape(len(shape), -1)
+    sizes = torch.tensor(shape).unsqueeze(1)
+    return k, (sizes - k) % sizes
 
 
 def dft_magnitude(y: torch.Tensor, ndim: int) -> torch.Tensor:
@@ -156,9 +161,9 @@ def band_index(shape: tuple[int, ...], bands: int, device: torch.device | str = 
     """Each DFT index's frequency band, 0 (lowest) to bands - 1 (Nyquist corner): (prod(shape),).
 
     Bands split the radial frequency |f| / |f_max| (f in cycles per side) evenly."""
-    k = torch.stack(torch.meshgrid(*[torch.arange(n) for n in shape], indexing="ij")).reshape(len(shape), -1)
+    k, conjugate = frequency_indices(shape)
     sizes = torch.tensor(shape).unsqueeze(1)
-    folded = torch.minimum(k, sizes - k).double() / (sizes // 2).clamp_min(1)
+    folded = torch.minimum(k, conjugate).double() / (sizes // 2).clamp_min(1)
     radius = folded.square().sum(0).sqrt() / math.sqrt(len(shape))
     return (radius * bands).long().clamp_max(bands - 1).to(device)
 
