@@ -26,9 +26,9 @@ from PIL import Image
 
 from . import plots
 from .device import describe, pick_device
-from .fresh import select_embedding
+from .fresh import Progress, Selection, select_embedding
 from .models import FAMILIES, Knob, build
-from .signals import PRESETS, Signal, SignalError, load_signal, make_preset, resize_signal
+from .signals import KIND_NDIM, PRESETS, Signal, SignalError, load_signal, make_preset, resize_signal
 from .spectrum import MODE_TITLES, MODES, band_errors
 from .state import Budget, Controls, Session, budget_for, controls_from_query, query_for
 from .train import fit
@@ -201,8 +201,7 @@ class Explorer:
         sweep = state.sweep_for(controls, self.device)
         values = controls.knob_values(signal.ndim)
         knob = controls.knob(signal.ndim)
-        extra = {k: v for k, v in values.items() if k != knob.name}
-        result = sweep.preview(values[knob.name], controls.seed, extra)
+        result = sweep.preview(values[knob.name], controls.seed, controls.fixed_values(signal.ndim))
         figure = plots.spectra_figure(sweep.target_spectrum, result.spectrum, controls.mode, log_y, result.distance)
         labels = [k.label for k in controls.model.knobs]
         shown = ", ".join(f"{label} = {v:g}" for label, v in zip(labels, values.values()))
@@ -212,9 +211,11 @@ class Explorer:
                 f"bins, {grid} grid; computed in {result.seconds * 1000:.0f} ms</div>")
         cdf = plots.cdf_figure(sweep.target_spectrum, result.spectrum, result.distance)
         if len(sweep.grid) == 2:
-            pair = [plots.dft_picture(v, sweep.reduction.index, controls.bins) for v in (sweep.target, result.output)]
-            gap = np.full((pair[0].shape[0], 8, 3), 255, np.uint8)
-            dft = self.files.save(np.concatenate([pair[0], gap, pair[1]], axis=1))
+            if state.target_dft is None:  # fixed while the sweep is: drawn once, not on every slider move
+                state.target_dft = plots.dft_picture(sweep.target, sweep.reduction.index, controls.bins)
+            model_dft = plots.dft_picture(result.output, sweep.reduction.index, controls.bins)
+            gap = np.full((model_dft.shape[0], 8, 3), 255, np.uint8)
+            dft = self.files.save(np.concatenate([state.target_dft, gap, model_dft], axis=1))
         else:
             dft = None
         query = query_for(state.preset, controls, signal.ndim)
@@ -241,7 +242,7 @@ class Explorer:
         controls = (family, position, second, seed, bins, mode, width, depth, log_y)
         query = dict(request.query_params) if request is not None else {}
         base = controls_from(*controls[:8], ndim=2)
-        ndims = {p: (1 if PRESETS[p].kind == "audio" else 3 if PRESETS[p].kind == "video" else 2) for p in PRESETS}
+        ndims = {name: KIND_NDIM[p.kind] for name, p in PRESETS.items()}
         preset, chosen, notices = controls_from_query(query, base, list(PRESETS), ndims)
         state = load_preset(preset or name, self.budget)
         ndim = state.signal.ndim
@@ -279,6 +280,14 @@ class Explorer:
 
     # -- FreSh
 
+    def select(self, state: Session, chosen: Controls, fast: bool, progress: Progress | None = None) -> Selection:
+        """FreSh over the family's grid at the session's settings; kept as the session's selection."""
+        state.selection = select_embedding(
+            state.signal, chosen.family, seeds=10, bins=chosen.bins, mode=chosen.mode, width=chosen.width,
+            depth=chosen.depth, fixed=chosen.fixed_values(state.signal.ndim), device=self.device, fast=fast,
+            progress=progress, max_seconds=self.budget.max_seconds)
+        return state.selection
+
     def fresh(self, state: Session, full: bool, *controls,
               progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008 (Gradio injects it)
         """Run the selection, plot W against the value, move the slider to the winner."""
@@ -286,13 +295,8 @@ class Explorer:
             raise gr.Error("load a signal first")
         chosen = self.controls(state, *controls)
         knob = chosen.knob(state.signal.ndim)
-        fixed = {k: v for k, v in chosen.knob_values(state.signal.ndim).items() if k != knob.name}
         progress(0, desc="Evaluating untrained models")
-        result = select_embedding(state.signal, chosen.family, seeds=10, bins=chosen.bins, mode=chosen.mode,
-                                  width=chosen.width, depth=chosen.depth, fixed=fixed, device=self.device,
-                                  fast=not full, progress=lambda f, msg: progress(f, desc=msg),
-                                  max_seconds=self.budget.max_seconds)
-        state.selection = result
+        result = self.select(state, chosen, not full, lambda f, msg: progress(f, desc=msg))
         figure = plots.selection_figure(result.values, result.distance, result.stderr, result.best, knob.label,
                                         knob.log)
         setting = "paper setting" if full else "fast mode"
@@ -360,11 +364,7 @@ class Explorer:
         if selection is None or (selection.model, selection.param, selection.bins, selection.mode) != (
                 chosen.family, knob.name, chosen.bins, chosen.mode):
             # No matching FreSh result yet: a fast one costs seconds and gives the W curve.
-            fixed = {k: v for k, v in values.items() if k != knob.name}
-            selection = select_embedding(signal, chosen.family, bins=chosen.bins, mode=chosen.mode,
-                                         width=chosen.width, depth=chosen.depth, fixed=fixed, device=self.device,
-                                         fast=True, max_seconds=self.budget.max_seconds)
-            state.selection = selection
+            selection = self.select(state, chosen, fast=True)
         distance = [selection.distance[selection.values.index(v)] if v in selection.values else None for v in grid]
         best = selection.best
         steps = self.budget.grid_steps

@@ -37,6 +37,9 @@ ARRAY_SUFFIXES = {".npy"}
 PIL_FORMATS = {"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF"}
 
 
+KIND_NDIM = {"audio": 1, "image": 2, "video": 3}  # spatial axes of each kind of signal
+
+
 class SignalError(ValueError):
     """A file or array that cannot be used as a signal; the message says why."""
 
@@ -359,7 +362,7 @@ def signal_from_array(array: np.ndarray, name: str = "array") -> Signal:
         raise SignalError(f"{name}: {array.ndim - 1} spatial axes; 1 to 3 are supported")
     if min(spatial) < 2:
         raise SignalError(f"{name}: every spatial axis needs at least 2 samples, got shape {spatial}")
-    kind = {1: "audio", 2: "image", 3: "video"}[len(spatial)]
+    kind = {ndim: kind for kind, ndim in KIND_NDIM.items()}[len(spatial)]
     values = torch.from_numpy(to_unit_range(array))
     return Signal(values, kind, name, 16000 if kind == "audio" else 10 if kind == "video" else None)
 

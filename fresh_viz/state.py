@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .fresh import Selection, Sweep
@@ -63,6 +64,11 @@ class Controls:
             values[other.name] = other.default if self.second is None else self.second
         return values
 
+    def fixed_values(self, ndim: int) -> dict[str, float]:
+        """Values of the knobs FreSh does not tune (FINER's bias scale), held fixed in a sweep."""
+        tuned = self.knob(ndim).name
+        return {k: v for k, v in self.knob_values(ndim).items() if k != tuned}
+
 
 @dataclass
 class Session:
@@ -74,6 +80,7 @@ class Session:
     sweep: Sweep | None = None
     sweep_key: tuple = ()
     selection: Selection | None = None
+    target_dft: np.ndarray | None = None  # picture of the target's DFT with the sweep's bins
 
     def sweep_for(self, controls: Controls, device: torch.device) -> Sweep:
         """The cached target spectrum and grid, rebuilt only when they change."""
@@ -82,6 +89,7 @@ class Session:
             self.sweep = Sweep(self.signal, controls.family, None, controls.bins, controls.mode,
                                controls.width, controls.depth, None, device)
             self.sweep_key = key
+            self.target_dft = None
         return self.sweep
 
 
