@@ -1,0 +1,50 @@
+"""How long each step of a lecture takes at the app's default settings.
+
+    python tools/lecture_timings.py [preset ...]
+
+Calls the app's handlers the way the page does (no browser): load a preset,
+FreSh in fast mode and in the paper setting, a 300-step race, the grid check.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from fresh_viz.app import Explorer, load_preset, to_slider
+from fresh_viz.device import pick_device
+from fresh_viz.models import FAMILIES
+from fresh_viz.state import budget_for
+
+
+def main(presets: list[str]) -> None:
+    device = pick_device()
+    budget = budget_for(device)
+    explorer = Explorer(device, budget)
+    knob = FAMILIES["siren"].knobs[0]
+
+    def controls(value: float) -> tuple:
+        return ("siren", to_slider(knob, value), 0.0, 0, "64", "paper", budget.width, budget.depth, False)
+
+    def timed(label: str, fn):
+        start = time.perf_counter()
+        result = fn()
+        print(f"  {label}: {time.perf_counter() - start:.1f} s")
+        return result
+
+    quiet = lambda fraction, desc=None: None  # noqa: E731
+    for name in presets:
+        print(f"{name} ({budget.size} px, width {budget.width}, {device})")
+        state = load_preset(name, budget)
+        timed("load and preview", lambda s=state: explorer.show_signal(s, *controls(knob.default)))
+        timed("FreSh, fast mode", lambda s=state: explorer.fresh(s, False, *controls(30), progress=quiet))
+        timed("FreSh, paper setting", lambda s=state: explorer.fresh(s, True, *controls(30), progress=quiet))
+        best = state.selection.best
+        last = timed("race, 300 steps", lambda s=state, v=best: list(explorer.train(s, 300, None, *controls(v)))[-1])
+        print("   ", last[3])
+        grid = timed("grid check", lambda s=state, v=best: list(explorer.grid_check(s, None, *controls(v)))[-1])
+        print("   ", grid[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["astronaut", "zoneplate"])
