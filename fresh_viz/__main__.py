@@ -116,7 +116,7 @@ def run_select(args: argparse.Namespace, device: torch.device) -> tuple[dict, st
     out = result.to_json()
     lines = [f"{signal.describe()}; {result.model}, spectrum mode {result.mode}, {result.bins} bins"]
     lines += [f"  {result.param} = {v:<8g} W = {d:.4f} ± {e:.4f} ({n} seeds){'  <- best' if v == result.best else ''}"
-              for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seeds)]
+              for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seed_counts)]
     lines.append(f"best {result.param} = {result.best:g} in {result.seconds:.1f} s on {result.device}")
     return out, "\n".join(lines)
 

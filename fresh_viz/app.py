@@ -302,7 +302,7 @@ class Explorer:
         setting = "paper setting" if full else "fast mode"
         capped = " Stopped at the time cap: the best of what was evaluated." if result.stopped else ""
         status = (f"**{knob.label} = {result.best:g}** (W = {result.distance[result.best_index]:.3f}); "
-                  f"{sum(result.seeds)} untrained models in {result.seconds:.1f} s, {setting}.{capped}")
+                  f"{sum(result.seed_counts)} untrained models in {result.seconds:.1f} s, {setting}.{capped}")
         export = self.files.save_text(json.dumps({"signal": state.source, **result.to_json(spectra=True)}, indent=1),
                                       f"fresh-{state.signal.name}-{result.model}.json")
         return (state, figure, gr.update(value=to_slider(knob, result.best)), status, gr.update(value=export),

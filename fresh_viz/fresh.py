@@ -33,7 +33,7 @@ class Selection:
     values: list[float]
     distance: list[float]
     stderr: list[float]
-    seeds: list[int]  # seeds evaluated per value
+    seed_counts: list[int]  # how many seeds were evaluated for each value
     best: float
     bins: int
     mode: str

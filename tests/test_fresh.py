@@ -33,7 +33,7 @@ def test_selection_reports_mean_stderr_and_argmin(smooth_and_busy):
     seen = []
     result = select_embedding(busy, "siren", [20, 60], seeds=4, bins=32, width=32,
                               progress=lambda f, msg: seen.append(f))
-    assert result.values == [20.0, 60.0] and result.seeds == [4, 4]
+    assert result.values == [20.0, 60.0] and result.seed_counts == [4, 4]
     assert len(result.distance) == len(result.stderr) == 2
     assert all(e > 0 for e in result.stderr)
     assert result.best == result.values[min(range(2), key=lambda i: result.distance[i])]
@@ -73,7 +73,7 @@ def test_fast_mode_agrees_with_full_sweep_within_one_step(smooth_and_busy):
         fast = select_embedding(signal, "siren", seeds=5, width=32, fast=True)
         grid = list(full.values)
         assert abs(grid.index(full.best) - grid.index(fast.best)) <= 1
-        assert sum(fast.seeds) <= sum(full.seeds) / 2
+        assert sum(fast.seed_counts) <= sum(full.seed_counts) / 2
 
 
 def test_finer_second_knob_and_bad_arguments(smooth_and_busy):
@@ -96,5 +96,5 @@ def test_other_modes_and_non_square_images():
 def test_time_cap_returns_what_was_done(smooth_and_busy):
     smooth, _ = smooth_and_busy
     capped = select_embedding(smooth, "siren", [10, 20, 30], seeds=5, width=16, max_seconds=0.0)
-    assert capped.stopped and capped.seeds == [1, 1, 1]  # the first seed's batch, then the cap
+    assert capped.stopped and capped.seed_counts == [1, 1, 1]  # the first seed's batch, then the cap
     assert not select_embedding(smooth, "siren", [10, 20], seeds=2, width=16).stopped

@@ -1,4 +1,4 @@
-"""Model families: one small class each, all sharing the `INR` base.
+"""The base of every model family: the `Knob` a family exposes and the `INR` ensemble.
 
 Every model is an *ensemble* of E independent networks of one family that run
 together through batched matrix products: x (P, d) -> (E, P, C).  A single
@@ -6,10 +6,6 @@ model is E = 1; the FreSh sweep evaluates many (value, seed) members at once.
 Member e is drawn from its own generator seeded with seeds[e], and the random
 draws never depend on the knob values, so one seed gives the same raw weights
 for every candidate value, as in the reference.
-
-Each family declares its knobs (the first is the one FreSh tunes), defaults,
-grids, slider ranges and learning rate; `FAMILIES` is the one registry that
-the sliders, the command line and the sweep read.
 """
 
 from __future__ import annotations
@@ -47,18 +43,13 @@ class Knob:
         return float(round(value)) if self.integer else value
 
 
-def _steps(start: float, stop: float, step: float) -> tuple[float, ...]:
+def steps_grid(start: float, stop: float, step: float) -> tuple[float, ...]:
     count = int(round((stop - start) / step)) + 1
     return tuple(round(start + i * step, 6) for i in range(count))
 
 
-def _log_grid(start: float, stop: float, count: int) -> tuple[float, ...]:
+def log_grid(start: float, stop: float, count: int) -> tuple[float, ...]:
     return tuple(float(f"{v:.3g}") for v in np.geomspace(start, stop, count))
-
-
-SIREN_OMEGA = Knob("omega0", "ω₀", 30.0, _steps(10, 200, 10), 1.0, 300.0, 1.0, log=True,
-                   audio=Knob("omega0", "ω₀", 3000.0, _log_grid(100, 30000, 20), 10.0, 50000.0, 10.0, log=True))
-HIDDEN_OMEGA = 30.0  # hidden-layer frequency of SIREN and FINER, fixed in the reference
 
 
 class INR(nn.Module):
@@ -105,11 +96,11 @@ class INR(nn.Module):
         self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
         for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:])):
             drawing = generators[:1] if shared and layer > 0 else generators
-            weight = _uniform(drawing, (fan_in, fan_out))
-            bias = _uniform(drawing, (1, fan_out))
+            weight = uniform_draws(drawing, (fan_in, fan_out))
+            bias = uniform_draws(drawing, (1, fan_out))
             w_bound, b_bound = self.bounds(layer, depth + 1, fan_in)
-            self.weights.append(nn.Parameter(weight * _per_member(w_bound, len(drawing))))
-            self.biases.append(nn.Parameter(bias * _per_member(b_bound, len(drawing))))
+            self.weights.append(nn.Parameter(weight * per_member(w_bound, len(drawing))))
+            self.biases.append(nn.Parameter(bias * per_member(b_bound, len(drawing))))
 
     @property
     def members(self) -> int:
@@ -137,19 +128,19 @@ class INR(nn.Module):
         return default, default
 
     def activate(self, z: torch.Tensor, layer: int) -> torch.Tensor:
-        return _relu(z)
+        return relu(z)
 
     # -- shared
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (P, d) coordinates in [-1, 1] -> (E, P, out_dim)."""
         h = self.embed(x).expand(self.members, -1, -1)
-        h = self.activate(_linear(h, self.weights[0], self.biases[0]), 0)
+        h = self.activate(linear(h, self.weights[0], self.biases[0]), 0)
         if self.weights[1].shape[0] == 1 and not torch.is_grad_enabled():
             return self._evaluate_shared(h)
         for layer in range(1, self.depth + 1):
-            h = self.activate(_linear(h, self.weights[layer], self.biases[layer], self.alpha), layer)
-        return _linear(h, self.weights[-1], self.biases[-1], self.alpha)
+            h = self.activate(linear(h, self.weights[layer], self.biases[layer], self.alpha), layer)
+        return linear(h, self.weights[-1], self.biases[-1], self.alpha)
 
     def _evaluate_shared(self, h: torch.Tensor) -> torch.Tensor:
         """The layers after the first when all members share them, without autograd.
@@ -178,7 +169,7 @@ class INR(nn.Module):
         return torch.cat([self.alpha * self.weights[layer][0], self.biases[layer][0]])
 
 
-def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+def linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
     """bias + alpha * h @ weight; h (E, P, in), weight (E or 1, in, out), bias (E or 1, 1, out)."""
     if weight.shape[0] == 1:  # one weight for all members: a single large matrix product
         members, points, _ = h.shape
@@ -187,150 +178,22 @@ def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: fl
     return torch.baddbmm(bias, h, weight, alpha=alpha)
 
 
-def _sin(z: torch.Tensor) -> torch.Tensor:
+def sine(z: torch.Tensor) -> torch.Tensor:
     """sin, in place when no gradient needs z (one pass over memory fewer)."""
     return torch.sin(z) if torch.is_grad_enabled() else z.sin_()
 
 
-def _relu(z: torch.Tensor) -> torch.Tensor:
+def relu(z: torch.Tensor) -> torch.Tensor:
     return torch.relu(z) if torch.is_grad_enabled() else z.relu_()
 
 
-def _uniform(generators: list[torch.Generator], shape: tuple[int, ...]) -> torch.Tensor:
+def uniform_draws(generators: list[torch.Generator], shape: tuple[int, ...]) -> torch.Tensor:
     """U(-1, 1) draws, one (shape) tensor per member generator: (E, *shape)."""
     return torch.stack([torch.rand(shape, generator=g) * 2 - 1 for g in generators])
 
 
-def _per_member(bound: float | torch.Tensor, members: int) -> torch.Tensor:
+def per_member(bound: float | torch.Tensor, members: int) -> torch.Tensor:
     return torch.as_tensor(bound, dtype=torch.float32).reshape(-1, 1, 1).expand(members, 1, 1)
-
-
-class Siren(INR):
-    """SIREN as FreSh's reference builds it: sin(W(ω₀x) + b), hidden sin(W(30h) + b)."""
-
-    name, title, lr = "siren", "SIREN", 1e-4
-    knobs = (SIREN_OMEGA,)
-    alpha = HIDDEN_OMEGA
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.value("omega0") * x
-
-    def bounds(self, layer, last, fan_in):
-        default = 1.0 / math.sqrt(fan_in)
-        if layer == 0:
-            return 1.0 / fan_in, default
-        return math.sqrt(6.0 / fan_in) / HIDDEN_OMEGA, default
-
-    def activate(self, z, layer):
-        return _sin(z)
-
-
-class Finer(INR):
-    """FINER: sin(ω (|z| + 1) z) with the factor (|z| + 1) not differentiated;
-    first-layer bias ~ U(-k, k)."""
-
-    name, title, lr = "finer", "FINER", 1e-4
-    knobs = (
-        SIREN_OMEGA,
-        Knob("bias_scale", "bias k", 0.0, _steps(0.0, 3.0, 0.1), 0.0, 5.0, 0.05),
-    )
-
-    def bounds(self, layer, last, fan_in):
-        default = 1.0 / math.sqrt(fan_in)
-        if layer == 0:
-            return 1.0 / fan_in, self.bias_scale
-        return math.sqrt(6.0 / fan_in) / HIDDEN_OMEGA, default
-
-    def activate(self, z, layer):
-        omega = self.value("omega0") if layer == 0 else HIDDEN_OMEGA
-        return torch.sin(omega * (z.detach().abs() + 1) * z)
-
-
-class FourierFeatures(INR):
-    """Gaussian random Fourier features [cos 2πBx, sin 2πBx], B ~ N(0, σ²), then a ReLU MLP."""
-
-    name, title, lr = "fourier", "Fourier features", 3e-3
-    knobs = (
-        Knob("sigma", "σ", 1.0, _steps(1, 20, 1), 0.1, 100.0, 0.1, log=True,
-             audio=Knob("sigma", "σ", 300.0, _log_grid(10, 3000, 20), 1.0, 10000.0, 1.0, log=True)),
-    )
-    frequencies = 128
-
-    def init_embedding(self, generators):
-        raw = torch.stack([torch.randn(self.in_dim, self.frequencies, generator=g) for g in generators])
-        self.register_buffer("raw_frequencies", raw)
-
-    def embedding_dim(self):
-        return 2 * self.frequencies
-
-    def embed(self, x):
-        phase = 2 * math.pi * torch.matmul(x, self.raw_frequencies * self.value("sigma"))
-        return torch.cat([torch.cos(phase), torch.sin(phase)], dim=-1)
-
-
-class PositionalEncoding(INR):
-    """NeRF encoding [x, sin(2^l πx), cos(2^l πx)] for l < L, then a ReLU MLP.
-
-    Features are computed up to the slider's maximum L and the unused ones are
-    masked, so members with different L batch together and a seed draws the
-    same weights whatever L is.
-    """
-
-    name, title, lr = "posenc", "Positional encoding", 1e-3
-    knobs = (Knob("frequencies", "L", 10.0, _steps(1, 16, 1), 0.0, 16.0, 1.0, integer=True),)
-
-    def embedding_dim(self):
-        return self.in_dim * (1 + 2 * int(self.knobs[0].high))
-
-    def used_features(self) -> torch.Tensor:
-        """Per-member count of features in use: (E,)."""
-        return self.in_dim * (1 + 2 * self.frequencies.round())
-
-    def embed(self, x):
-        levels = int(self.knobs[0].high)
-        scales = math.pi * 2.0 ** torch.arange(levels, device=x.device, dtype=x.dtype)
-        angles = (x.unsqueeze(-1) * scales).reshape(x.shape[0], -1)  # (P, d * levels)
-        features = torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1)
-        return features * self._mask(x.device).unsqueeze(1)
-
-    def _mask(self, device: torch.device) -> torch.Tensor:
-        """(E, embedding_dim) 1 for features with l < L, always 1 for x itself."""
-        levels = int(self.knobs[0].high)
-        level = torch.arange(levels, device=device).repeat(self.in_dim)
-        active = (level < self.value("frequencies").view(-1, 1)).float()  # (E, d * levels)
-        identity = torch.ones(self.members, self.in_dim, device=device)
-        return torch.cat([identity, active, active], dim=-1)
-
-    def bounds(self, layer, last, fan_in):
-        if layer == 0:  # PyTorch's default for the features actually used
-            bound = 1.0 / self.used_features().sqrt()
-            return bound, bound
-        return super().bounds(layer, last, fan_in)
-
-
-FAMILIES: dict[str, type[INR]] = {cls.name: cls for cls in (Siren, FourierFeatures, PositionalEncoding, Finer)}
-
-
-def get_family(name: str) -> type[INR]:
-    if name not in FAMILIES:
-        raise ValueError(f"unknown model '{name}'; choose from {', '.join(FAMILIES)}")
-    return FAMILIES[name]
-
-
-def tuned_knob(family: type[INR], ndim: int, name: str | None = None) -> Knob:
-    """The knob FreSh tunes (the family's first unless `name` picks another), for ndim-D signals."""
-    knobs = {k.name: k for k in family.knobs}
-    if name is not None and name not in knobs:
-        raise ValueError(f"{family.name} has no knob '{name}'; it has {', '.join(knobs)}")
-    return knobs[name or family.knobs[0].name].for_ndim(ndim)
-
-
-def build(family: str | type[INR], in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
-          depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None,
-          device: torch.device | str = "cpu", shared: bool = False) -> INR:
-    """A seeded ensemble of `family` on `device` (see `INR` for `shared`)."""
-    cls = get_family(family) if isinstance(family, str) else family
-    return cls(in_dim, out_dim, seeds, width, depth, values, shared).to(device)
 
 
 def render(model: INR, coords: torch.Tensor, chunk: int = 16384) -> torch.Tensor:
