@@ -83,3 +83,10 @@ def test_corrupt_file_through_a_real_process(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "broken.png" in proc.stderr
+
+
+def test_bare_command_lists_the_commands(capsys):
+    assert main([]) == 2
+    listing = capsys.readouterr().out
+    for command in ("select", "fit", "serve", "bench"):
+        assert command in listing
