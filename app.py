@@ -1,3 +1,3 @@
-from fresh_viz.app import launch
+from fresh_viz.ui import launch
 
 launch()

@@ -129,16 +129,18 @@ def straightforward_sweep(target: torch.Tensor, values: list[float], seeds: int,
 
 def bench_preview(device: torch.device, changes: int = 24) -> dict:
     """Server compute of one slider change at the app's defaults: the handler, and the model alone."""
-    from .app import Explorer, load_preset, to_slider
+    from .state import Controls
+    from .ui.explorer import Explorer, load_preset
+    from .ui.knobs import to_slider
 
     budget = budget_for(device)
     explorer = Explorer(device, budget)
     state = load_preset("astronaut", budget)
     knob = get_family("siren").knobs[0]
+    controls = Controls(width=budget.width, depth=budget.depth)
     positions = [to_slider(knob, v) for v in torch.linspace(10, 200, changes).tolist()]
-    controls = lambda p: ("siren", p, 0.0, 0, "64", "paper", budget.width, budget.depth, False)  # noqa: E731
-    explorer.preview(state, *controls(positions[0]))  # warm the caches, as a live session has
-    handler = [timed(lambda p=p: explorer.preview(state, *controls(p)), device)[0] for p in positions]
+    explorer.preview_at_position(state, positions[0], controls)  # warm the caches, as a live session has
+    handler = [timed(lambda p=p: explorer.preview_at_position(state, p, controls), device)[0] for p in positions]
     sweep = state.sweep
     model_only = [timed(lambda v=v: sweep.preview(v, 0), device)[0] for v in torch.linspace(10, 200, changes).tolist()]
     return {"size": budget.size, "width": budget.width, "depth": budget.depth,

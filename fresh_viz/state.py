@@ -1,16 +1,17 @@
-"""Serialisable state of the explorer: the controls a user sets, and the
-budget the device allows.  No UI code here."""
+"""Serialisable state of the explorer: the controls a user sets, the budget the
+device allows, and one browser's working set.  No UI code here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import torch
 
 from .fresh import Selection, Sweep
-from .models import INR, Knob, get_family, tuned_knob
+from .models import FAMILIES, INR, Knob, get_family, tuned_knob
 from .signals import Signal
+from .spectrum import MODES
 
 
 @dataclass(frozen=True)
@@ -36,38 +37,73 @@ def budget_for(device: torch.device) -> Budget:
     return Budget(512, 256, 3, 1000, 10000, 600.0, 64, 300, "Full resolution: 512 px grid, width 256.")
 
 
-@dataclass
+BINS = (32, 64, 128)  # the spectrum sizes the reference studies
+
+
+@dataclass(frozen=True)
 class Controls:
-    """Everything the sliders and menus say; None means the family's default."""
+    """Everything the page's controls say, by name; None means the family's default."""
 
     family: str = "siren"
-    value: float | None = None
-    second: float | None = None  # FINER's first-layer bias scale k
+    value: float | None = None  # the tuned knob, in its own units
+    second: float | None = None  # the family's second knob (FINER's bias scale), in its own units
     seed: int = 0
     bins: int = 64
     mode: str = "paper"
     width: int = 128
     depth: int = 3
+    log_y: bool = False  # spectra on a log axis
+
+    @classmethod
+    def from_page(cls, **raw) -> Controls:
+        """Controls from the widgets' raw values (strings from radios, floats from sliders)."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(raw) - names
+        if unknown:
+            raise ValueError(f"unknown controls: {', '.join(sorted(unknown))}")
+        family = raw.get("family", cls.family)
+        if family not in FAMILIES:
+            raise ValueError(f"unknown model family '{family}'; choose from {', '.join(FAMILIES)}")
+        mode = raw.get("mode", cls.mode)
+        if mode not in MODES:
+            raise ValueError(f"unknown spectrum mode '{mode}'")
+
+        def number(key: str) -> float | None:
+            value = raw.get(key)
+            return None if value is None or value == "" else float(value)
+
+        defaults = cls()
+        return cls(family=family, value=number("value"), second=number("second"),
+                   seed=int(raw.get("seed", defaults.seed)), bins=int(raw.get("bins", defaults.bins)), mode=mode,
+                   width=int(raw.get("width", defaults.width)), depth=int(raw.get("depth", defaults.depth)),
+                   log_y=bool(raw.get("log_y", defaults.log_y)))
 
     @property
     def model(self) -> type[INR]:
         return get_family(self.family)
 
     def knob(self, ndim: int) -> Knob:
+        """The knob FreSh tunes, for ndim-D signals."""
         return tuned_knob(self.model, ndim)
 
     def knob_values(self, ndim: int) -> dict[str, float]:
-        """Values of all the family's knobs: the tuned one first."""
+        """Values of all the family's knobs: the tuned one first, clamped to its range."""
         knob = self.knob(ndim)
-        values = {knob.name: knob.default if self.value is None else self.value}
+        values = {knob.name: knob.default if self.value is None else knob.clamp(self.value)}
         for other in self.model.knobs[1:]:
-            values[other.name] = other.default if self.second is None else self.second
+            other = other.for_ndim(ndim)
+            values[other.name] = other.default if self.second is None else other.clamp(self.second)
         return values
 
     def fixed_values(self, ndim: int) -> dict[str, float]:
         """Values of the knobs FreSh does not tune (FINER's bias scale), held fixed in a sweep."""
         tuned = self.knob(ndim).name
         return {k: v for k, v in self.knob_values(ndim).items() if k != tuned}
+
+    def selection_key(self, ndim: int) -> tuple:
+        """Every setting that shapes a FreSh result: a cached result is reused only when this matches."""
+        fixed = tuple(sorted(self.fixed_values(ndim).items()))
+        return self.family, self.knob(ndim).name, self.bins, self.mode, self.width, self.depth, fixed
 
 
 @dataclass
@@ -80,7 +116,9 @@ class Session:
     sweep: Sweep | None = None
     sweep_key: tuple = ()
     selection: Selection | None = None
+    selection_key: tuple = ()  # Controls.selection_key of the settings that produced `selection`
     target_dft: np.ndarray | None = None  # picture of the target's DFT with the sweep's bins
+    extras: dict = field(default_factory=dict)  # results of the panels (comparison, outputs), by panel
 
     def sweep_for(self, controls: Controls, device: torch.device) -> Sweep:
         """The cached target spectrum and grid, rebuilt only when they change."""
@@ -92,6 +130,12 @@ class Session:
             self.target_dft = None
         return self.sweep
 
+    def selection_for(self, controls: Controls) -> Selection | None:
+        """The session's FreSh result if it was computed with exactly these settings."""
+        if self.selection is not None and self.selection_key == controls.selection_key(self.signal.ndim):
+            return self.selection
+        return None
+
 
 QUERY_KEYS = ("signal", "model", "value", "seed", "bins", "mode")
 
@@ -101,22 +145,15 @@ def controls_from_query(query: dict[str, str], base: Controls, presets: list[str
     """Read `?signal=&model=&value=&seed=&bins=&mode=`: (preset or None, controls, notices).
 
     Anything unknown or out of range is ignored and named in a notice."""
-    from dataclasses import replace
-
-    from .models import FAMILIES
-    from .spectrum import MODES
-
     notices = [f"ignored unknown parameter '{key}'" for key in query if key not in QUERY_KEYS]
     preset = query.get("signal")
     if preset is not None and preset not in presets:
         notices.append(f"ignored signal '{preset}': not a preset")
         preset = None
-    controls = base
     family = query.get("model", base.family)
     if family not in FAMILIES:
         notices.append(f"ignored model '{family}': use one of {', '.join(FAMILIES)}")
         family = base.family
-    controls = replace(controls, family=family)
 
     def number(key: str, low: float, high: float, integer: bool = False) -> float | None:
         if key not in query:
@@ -135,14 +172,14 @@ def controls_from_query(query: dict[str, str], base: Controls, presets: list[str
     value = number("value", knob.low, knob.high, knob.integer)
     seed = number("seed", 0, 99, integer=True)
     bins = number("bins", 2, 512, integer=True)
-    if bins is not None and int(bins) not in (32, 64, 128):
-        notices.append(f"ignored bins={query['bins']}: use 32, 64 or 128")
+    if bins is not None and int(bins) not in BINS:
+        notices.append(f"ignored bins={query['bins']}: use {', '.join(str(b) for b in BINS)}")
         bins = None
     mode = query.get("mode")
     if mode is not None and mode not in MODES:
         notices.append(f"ignored mode '{mode}': use one of {', '.join(MODES)}")
         mode = None
-    controls = replace(controls, value=value, seed=int(seed) if seed is not None else base.seed,
+    controls = replace(base, family=family, value=value, seed=int(seed) if seed is not None else base.seed,
                        bins=int(bins) if bins is not None else base.bins, mode=mode or base.mode)
     return preset, controls, notices
 

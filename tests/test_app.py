@@ -11,15 +11,19 @@ import pytest
 import torch
 from PIL import Image
 
-from fresh_viz.app import Explorer, build_app, from_slider, load_preset, serve, to_slider
 from fresh_viz.models import FAMILIES
-from fresh_viz.state import Budget
+from fresh_viz.state import Budget, Controls
+from fresh_viz.ui import build_app, serve
+from fresh_viz.ui.explorer import Explorer, load_preset
+from fresh_viz.ui.knobs import from_slider, to_slider
 
 SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, grid_steps=10,
                note="test")
 CPU = torch.device("cpu")
-# family, slider position, second knob, seed, bins, mode, width, depth, log y
-DEFAULTS = ("siren", to_slider(FAMILIES["siren"].knobs[0], 30.0), 0.0, 0, "64", "paper", 32, 2, False)
+DEFAULTS = Controls("siren", 30.0, width=32, depth=2)
+# The same controls as the page sends them to the API: by name, raw widget values.
+PAGE = {"family": "siren", "value": 30.0, "second": 0.0, "seed": 0, "bins": "64", "mode": "paper", "width": 32,
+        "depth": 2, "log_y": False}
 PAGE_CONTRACT = ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
                  "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
                  "stop-button", "psnr-plot"]
@@ -48,60 +52,79 @@ def test_log_slider_round_trip():
 
 
 def test_choosing_a_preset_shows_target_and_preview(explorer):
-    state, target, info, slider, output, figure, html, cdf, dft, link = explorer.choose_preset("zoneplate", *DEFAULTS)
+    view = explorer.choose_preset("zoneplate", DEFAULTS)
+    state, info = view["session"], view["signal_info"]
     assert state.signal.spatial_shape == (32, 32) and "zoneplate" in info
     assert "Drag ω₀ up" in info  # the preset's guide
-    assert link == "?signal=zoneplate&model=siren&value=30&seed=0&bins=64&mode=paper"
-    assert len(cdf.data) == 2 and cdf.data[1].fill == "tonexty"
-    assert pixels(dft).shape[1] > pixels(dft).shape[0]  # target and model side by side
-    assert pixels(target).shape[2] == 3 and pixels(output).shape == pixels(target).shape
-    assert len(figure.data) == 2 and distance_of(html) > 0
-    assert slider["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
+    assert view["share_query"] == "?signal=zoneplate&model=siren&value=30&seed=0&bins=64&mode=paper"
+    assert len(view["cdf"].data) == 2 and view["cdf"].data[1].fill == "tonexty"
+    dft = pixels(view["dft"])
+    assert dft.shape[1] > dft.shape[0]  # target and model side by side
+    target, output = pixels(view["target_image"]), pixels(view["output_image"])
+    assert target.shape[2] == 3 and output.shape == target.shape
+    assert len(view["spectra"].data) == 2 and distance_of(view["distance"]) > 0
+    assert view["param_position"]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
+    assert view["param_value"]["value"] == 30.0 and view["preset"]["value"] == "zoneplate"
 
 
 def test_moving_the_slider_changes_output_and_distance(explorer):
     state = load_preset("zoneplate", SMALL)
     knob = FAMILIES["siren"].knobs[0]
-    low = explorer.preview(state, "siren", to_slider(knob, 10.0), *DEFAULTS[2:])
-    high = explorer.preview(state, "siren", to_slider(knob, 50.0), *DEFAULTS[2:])
-    assert not np.array_equal(pixels(low[0]), pixels(high[0]))
-    assert distance_of(high[2]) < distance_of(low[2])  # the zone plate wants a higher ω₀
+    low = explorer.preview_at_position(state, to_slider(knob, 10.0), DEFAULTS)
+    high = explorer.preview_at_position(state, to_slider(knob, 50.0), DEFAULTS)
+    assert not np.array_equal(pixels(low["output_image"]), pixels(high["output_image"]))
+    assert distance_of(high["distance"]) < distance_of(low["distance"])  # the zone plate wants a higher ω₀
+    # The number beside the slider is the value itself, not the slider's log position.
+    assert low["param_value"]["value"] == 10.0 and high["param_value"]["value"] == 50.0
+
+
+def test_typing_a_value_moves_the_slider_and_the_preview(explorer):
+    state = load_preset("zoneplate", SMALL)
+    knob = FAMILIES["siren"].knobs[0]
+    typed = explorer.preview_at_value(state, Controls("siren", 90.0, width=32, depth=2))
+    assert typed["param_position"]["value"] == pytest.approx(to_slider(knob, 90.0))
+    assert typed["param_value"]["value"] == 90.0 and "ω₀ = 90" in typed["distance"]
+    clamped = explorer.preview_at_value(state, Controls("siren", 1e6, width=32, depth=2))
+    assert clamped["param_value"]["value"] == knob.high
 
 
 def test_preview_of_every_family_audio_and_video(explorer):
     for name in ("chirp", "orbit", "astronaut"):
         state = load_preset(name, SMALL)
-        for family, cls in FAMILIES.items():
-            knob = cls.knobs[0].for_ndim(state.signal.ndim)
-            output, figure, html, cdf, dft, link = explorer.preview(
-                state, family, to_slider(knob, knob.default), 0.5, 1, "32", "radial", 16, 1, True)
-            assert f"model={family}" in link and (dft is None) == (name != "astronaut")
-            assert pixels(output).ndim == 3 and figure.layout.yaxis.type == "log" and distance_of(html) >= 0
+        for family in FAMILIES:
+            view = explorer.preview(state, Controls(family, None, 0.5, 1, 32, "radial", 16, 1, log_y=True))
+            assert f"model={family}" in view["share_query"] and (view["dft"] is None) == (name != "astronaut")
+            assert pixels(view["output_image"]).ndim == 3 and view["spectra"].layout.yaxis.type == "log"
+            assert distance_of(view["distance"]) >= 0
 
 
 def test_family_change_sets_sliders_and_learning_rate(explorer):
     state = load_preset("chirp", SMALL)
-    param, second, lr = explorer.family_changed(state, "finer")
-    assert second["visible"] is True and lr == FAMILIES["finer"].lr
-    assert param["maximum"] > 4  # audio: log10 of tens of thousands
-    _, second, _ = explorer.family_changed(state, "posenc")
-    assert second["visible"] is False
+    view = explorer.family_changed(state, Controls("finer", 77.0, width=32, depth=2))
+    assert view["second"]["visible"] is True and view["lr"] == FAMILIES["finer"].lr
+    assert view["param_position"]["maximum"] > 4  # audio: log10 of tens of thousands
+    assert view["param_value"]["value"] == FAMILIES["finer"].knobs[0].for_ndim(1).default  # back to the default
+    assert distance_of(view["distance"]) >= 0  # and previewed at once
+    assert explorer.family_changed(state, Controls("posenc", width=32, depth=2))["second"]["visible"] is False
 
 
 def test_fresh_moves_the_slider_to_the_winner(explorer):
     state = load_preset("zoneplate", SMALL)
     seen = []
-    out = explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: seen.append(f))
+    view = explorer.fresh(state, False, DEFAULTS, lambda fraction, message: seen.append(fraction))
     selection = state.selection
-    assert out[2]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], selection.best), abs=1e-3)
-    assert len(out[1].data) == 2 and f"{selection.best:g}" in out[3]
+    assert view["param_position"]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], selection.best),
+                                                            abs=1e-3)
+    assert view["param_value"]["value"] == selection.best
+    assert len(view["fresh_plot"].data) == 2 and f"{selection.best:g}" in view["fresh_status"]
     assert seen and max(seen) == pytest.approx(1.0)
 
 
 def test_training_race_yields_rising_psnr(explorer):
     state = load_preset("astronaut", SMALL)
-    updates = list(explorer.train(state, 60, None, *DEFAULTS))
-    figure, default_picture, tuned_picture, status, bands = updates[-1]
+    last = list(explorer.train(state, 60, None, DEFAULTS))[-1]
+    figure, bands, status = last["psnr_plot"], last["band_plot"], last["train_status"]
+    default_picture, tuned_picture = last["default_image"], last["fresh_image"]
     assert len(bands.data) == 2 and bands.data[0].z.shape[1] == len(figure.data[0].x)
     assert "Finished" in status and len(figure.data) == 4
     trained = figure.data[0].y
@@ -113,14 +136,16 @@ def test_bad_upload_gives_a_clear_error(explorer, tmp_path):
     bad = tmp_path / "fake.png"
     bad.write_bytes(b"not an image at all")
     with pytest.raises(gr.Error, match="not a readable image"):
-        explorer.upload(str(bad), None, *DEFAULTS)
+        explorer.upload(str(bad), None, DEFAULTS)
 
 
 def test_upload_of_a_real_image(explorer, tmp_path):
     path = tmp_path / "wide.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 100, 3), dtype=np.uint8)).save(path)
-    state, *_ = explorer.upload(str(path), None, *DEFAULTS)
+    view = explorer.upload(str(path), None, DEFAULTS)
+    state = view["session"]
     assert state.signal.spatial_shape == (13, 32) and state.source == "wide.png"
+    assert view["preset"]["value"] is None  # the preset picker no longer names a preset
 
 
 def test_page_contract_elem_ids():
@@ -143,15 +168,16 @@ def test_gradio_client_sessions_are_separate(launched):
     from gradio_client import Client
 
     first, second = Client(launched, verbose=False), Client(launched, verbose=False)
-    a = first.predict("zoneplate", *DEFAULTS, api_name="/choose_preset")
-    b = second.predict("blobs", *DEFAULTS, api_name="/choose_preset")
+    position = to_slider(FAMILIES["siren"].knobs[0], 30.0)
+    a = first.predict("zoneplate", **PAGE, api_name="/choose_preset")
+    b = second.predict("blobs", **PAGE, api_name="/choose_preset")
     assert "zoneplate" in a[1] and "blobs" in b[1]
     # Each session's preview is computed on its own signal.
-    again_a = first.predict(*DEFAULTS, api_name="/preview")
-    again_b = second.predict(*DEFAULTS, api_name="/preview")
-    assert distance_of(again_a[2]) == pytest.approx(distance_of(a[5]), abs=1e-3)
-    assert distance_of(again_b[2]) == pytest.approx(distance_of(b[5]), abs=1e-3)
-    assert distance_of(again_a[2]) != pytest.approx(distance_of(again_b[2]), abs=1e-3)
+    again_a = first.predict(position, **PAGE, api_name="/preview")
+    again_b = second.predict(position, **PAGE, api_name="/preview")
+    assert distance_of(again_a[3]) == pytest.approx(distance_of(a[7]), abs=1e-3)
+    assert distance_of(again_b[3]) == pytest.approx(distance_of(b[7]), abs=1e-3)
+    assert distance_of(again_a[3]) != pytest.approx(distance_of(again_b[3]), abs=1e-3)
 
 
 @pytest.mark.slow
@@ -159,16 +185,16 @@ def test_gradio_client_fresh_and_train(launched):
     from gradio_client import Client
 
     client = Client(launched, verbose=False)
-    client.predict("zoneplate", *DEFAULTS, api_name="/choose_preset")
-    fresh = client.predict(False, *DEFAULTS, api_name="/fresh")
-    assert "untrained models" in fresh[2]
-    job = client.submit(30, 0.0, *DEFAULTS, api_name="/train")
+    client.predict("zoneplate", **PAGE, api_name="/choose_preset")
+    fresh = client.predict(False, **PAGE, api_name="/fresh")
+    assert "untrained models" in fresh[3]
+    job = client.submit(30, 0.0, **PAGE, api_name="/train")
     final = job.result(timeout=120)
     assert "Finished" in final[3]
 
 
 def test_picture_files_are_unique_and_pruned(tmp_path):
-    from fresh_viz.app import OutputFiles
+    from fresh_viz.ui.files import OutputFiles
 
     files = OutputFiles(keep=3)
     paths = [files.save(np.full((4, 4, 3), 7, np.uint8)) for _ in range(5)]
@@ -178,16 +204,19 @@ def test_picture_files_are_unique_and_pruned(tmp_path):
 
 def test_fresh_offers_the_selection_as_json(explorer):
     state = load_preset("blobs", SMALL)
-    out = explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: None)
-    saved = json.loads(Path(out[4]["value"]).read_text())
+    view = explorer.fresh(state, False, DEFAULTS)
+    saved = json.loads(Path(view["export"]["value"]).read_text())
     assert saved["signal"] == "blobs" and saved["best"] == state.selection.best
     assert len(saved["target_spectrum"]) == 64 and len(saved["model_spectra"]) == len(saved["values"])
 
 
 def test_grid_check_trains_every_value(explorer):
     state = load_preset("zoneplate", SMALL)
-    explorer.fresh(state, False, *DEFAULTS, progress=lambda f, desc=None: None)
-    figure, status = list(explorer.grid_check(state, None, *DEFAULTS))[-1]
+    explorer.fresh(state, False, DEFAULTS)
+    reused = state.selection
+    last = list(explorer.grid_check(state, None, DEFAULTS))[-1]
+    figure, status = last["grid_plot"], last["grid_status"]
+    assert state.selection is reused  # same settings: the FreSh result is reused
     grid = FAMILIES["siren"].knobs[0].grid
     assert "Done" in status and "FreSh chose" in status
     psnr = [trace for trace in figure.data if "held-out" in trace.name][0]
@@ -199,12 +228,13 @@ def test_page_query_sets_the_controls(explorer):
         query_params = {"signal": "blobs", "model": "fourier", "value": "4", "seed": "5", "bins": "32",
                         "mode": "radial", "colour": "red"}
 
-    out = explorer.open_page(Request(), "astronaut", *DEFAULTS)
-    state, notice = out[0], out[-1]
-    assert state.preset == "blobs"
-    assert out[3]["value"] == pytest.approx(to_slider(FAMILIES["fourier"].knobs[0], 4.0))
-    assert "σ = 4, seed 5; radial mode, 32 bins" in out[6]
-    assert out[9] == "?signal=blobs&model=fourier&value=4&seed=5&bins=32&mode=radial"
+    view = explorer.open_page(Request(), "astronaut", DEFAULTS)
+    state, notice = view["session"], view["notice"]
+    assert state.preset == "blobs" and view["preset"]["value"] == "blobs"  # the picker follows the link
+    assert view["param_position"]["value"] == pytest.approx(to_slider(FAMILIES["fourier"].knobs[0], 4.0))
+    assert view["param_value"]["value"] == 4.0
+    assert "σ = 4, seed 5; radial mode, 32 bins" in view["distance"]
+    assert view["share_query"] == "?signal=blobs&model=fourier&value=4&seed=5&bins=32&mode=radial"
     assert "colour" in notice
 
 
@@ -220,6 +250,18 @@ def test_query_parsing_ignores_bad_values():
 
 def test_grid_check_without_a_fresh_run_computes_one(explorer):
     state = load_preset("blobs", SMALL)
-    figure, status = list(explorer.grid_check(state, None, *DEFAULTS))[-1]
+    last = list(explorer.grid_check(state, None, DEFAULTS))[-1]
+    figure, status = last["grid_plot"], last["grid_status"]
     assert state.selection is not None and f"FreSh chose {state.selection.best:g}" in status
     assert len(figure.data) == 4  # W, PSNR trained / held out, FreSh's choice
+
+
+def test_grid_check_recomputes_fresh_when_a_setting_differs(explorer):
+    from dataclasses import replace
+
+    state = load_preset("blobs", SMALL)
+    explorer.fresh(state, False, DEFAULTS)
+    first = state.selection
+    wider = replace(DEFAULTS, width=48)  # width shapes the untrained spectra: the old W curve does not apply
+    list(explorer.grid_check(state, None, wider))
+    assert state.selection is not first and state.selection_key == wider.selection_key(2)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from fresh_viz.app import build_app, serve
 from fresh_viz.state import Budget
+from fresh_viz.ui import build_app, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -252,3 +252,47 @@ def test_closing_the_tab_stops_training(browser, url):
     time.sleep(1.5)
     idle = me.cpu_percent(None)
     assert busy > 60 and idle < 40, (busy, idle)
+
+
+def test_the_number_beside_the_slider_is_the_value_itself(browser, url):
+    import math
+
+    page = open_page(browser, url)
+    number = page.locator("#param-slider input[type=number]").first
+    slider = page.locator("#param-slider input[type=range]")
+    assert number.is_visible() and float(number.input_value()) == 30.0
+    slider.focus()
+    for _ in range(60):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("Number(document.querySelector('#param-value input').value) > 40", timeout=30_000)
+    # The slider moves in log10 units; the box shows 10 ** position, not the position.
+    position = float(slider.input_value())
+    assert float(number.input_value()) == pytest.approx(10**position, rel=2e-3)
+    w_before = distance(page)
+    number.fill("90")
+    number.press("Enter")
+    wait_change(page, distance, w_before)
+    page.wait_for_function(f"Math.abs(Number(document.querySelector('#param-slider input[type=range]').value) - "
+                           f"{math.log10(90)}) < 0.01", timeout=30_000)
+    assert "ω₀ = 90," in page.inner_text("#wasserstein-value")
+    shot(page, "11-typed-value")
+    page.close()
+
+
+def test_the_preset_picker_follows_a_link_and_an_upload(browser, url, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    page = open_page(browser, url + "?signal=zoneplate&value=90")
+    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('zoneplate:')",
+                           timeout=30_000)
+    assert page.locator("#preset-select input").input_value() == "Zone plate (chirp)"
+    assert float(page.locator("#param-value input").input_value()) == 90.0
+    picture = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 60, 3), dtype=np.uint8)).save(picture)
+    page.locator("#signal-input input[type=file]").set_input_files(str(picture))
+    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('noise:')",
+                           timeout=60_000)
+    assert page.locator("#preset-select input").input_value() == ""
+    shot(page, "12-upload-clears-the-preset")
+    page.close()

@@ -15,16 +15,23 @@ from pathlib import Path
 import psutil
 import pytest
 
-from fresh_viz.app import to_slider
 from fresh_viz.models import FAMILIES
+from fresh_viz.ui.knobs import to_slider
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 REPO = Path(__file__).resolve().parent.parent
 
 
-def controls(value: float = 30.0) -> tuple:
-    return ("siren", to_slider(FAMILIES["siren"].knobs[0], value), 0.0, 0, "64", "paper", 32, 2, False)
+def controls(value: float = 30.0) -> dict:
+    """The page's controls as the API takes them: by name."""
+    return {"family": "siren", "value": value, "second": 0.0, "seed": 0, "bins": "64", "mode": "paper", "width": 32,
+            "depth": 2, "log_y": False}
+
+
+def position(value: float = 30.0) -> float:
+    """Where the ω₀ slider sits for `value` (the /preview endpoint is the slider's event)."""
+    return to_slider(FAMILIES["siren"].knobs[0], value)
 
 
 def distance_of(html: str) -> float:
@@ -69,7 +76,7 @@ def fetch(url: str) -> tuple[int, bytes]:
     "gradio_api/file=..%2f..%2f..%2f..%2fetc%2fpasswd",
     "gradio_api/file=.env",
     "gradio_api/file={repo}/pyproject.toml",
-    "gradio_api/file={repo}/fresh_viz/app.py",
+    "gradio_api/file={repo}/fresh_viz/ui/explorer.py",
     "file=/etc/passwd",
     "gradio_api/file=~/.bash_history",
 ])
@@ -92,19 +99,19 @@ def test_load_previews_while_others_train(url):
         try:
             client = Client(url, verbose=False)
             name = presets[i % len(presets)]
-            first = client.predict(name, *controls(), api_name="/choose_preset")
+            first = client.predict(name, **controls(), api_name="/choose_preset")
             with lock:
-                expected.setdefault(name, distance_of(first[5]))
+                expected.setdefault(name, distance_of(first[7]))
             for step in range(5):
                 start = time.perf_counter()
-                out = client.predict(*controls(20.0 + 10 * step), api_name="/preview")
+                out = client.predict(position(20.0 + 10 * step), **controls(), api_name="/preview")
                 elapsed = time.perf_counter() - start
-                check = client.predict(*controls(), api_name="/preview")
+                check = client.predict(position(), **controls(), api_name="/preview")
                 with lock:
                     previews.append(elapsed)
-                    if abs(distance_of(check[2]) - expected[name]) > 1e-3:
+                    if abs(distance_of(check[3]) - expected[name]) > 1e-3:
                         failures.append(f"session {i} saw another signal")
-                assert "W = " in out[2]
+                assert "W = " in out[3]
         except Exception as err:  # any 5xx or protocol error surfaces here
             import traceback
             with lock:
@@ -113,8 +120,8 @@ def test_load_previews_while_others_train(url):
     def trainer() -> None:
         try:
             client = Client(url, verbose=False)
-            client.predict("astronaut", *controls(), api_name="/choose_preset")
-            final = client.submit(150, 0.0, *controls(), api_name="/train").result(timeout=300)
+            client.predict("astronaut", **controls(), api_name="/choose_preset")
+            final = client.submit(150, 0.0, **controls(), api_name="/train").result(timeout=300)
             assert "Finished" in final[3]
         except Exception as err:
             with lock:
@@ -141,8 +148,8 @@ def test_cancelled_training_stops_and_cpu_falls_back(server):
 
     url, app = server
     client = Client(url, verbose=False)
-    client.predict("astronaut", *controls(), api_name="/choose_preset")
-    job = client.submit(20000, 0.0, *controls(), api_name="/train")
+    client.predict("astronaut", **controls(), api_name="/choose_preset")
+    job = client.submit(20000, 0.0, **controls(), api_name="/train")
     deadline = time.time() + 60
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.2)
@@ -157,7 +164,7 @@ def test_cancelled_training_stops_and_cpu_falls_back(server):
     idle = app.cpu_percent(None)
     assert busy > 60 and idle < 40, (busy, idle)
     # The session is still usable.
-    assert "W = " in client.predict(*controls(), api_name="/preview")[2]
+    assert "W = " in client.predict(position(), **controls(), api_name="/preview")[3]
 
 
 def test_soak_memory_returns_near_baseline(server):
@@ -166,8 +173,8 @@ def test_soak_memory_returns_near_baseline(server):
     url, app = server
     def session(name: str) -> None:
         client = Client(url, verbose=False)
-        client.predict(name, *controls(), api_name="/choose_preset")
-        client.predict(*controls(50.0), api_name="/preview")
+        client.predict(name, **controls(), api_name="/choose_preset")
+        client.predict(position(50.0), **controls(), api_name="/preview")
 
     for _ in range(10):  # warm every cache first
         session("astronaut")
@@ -204,8 +211,8 @@ def test_a_full_queue_says_so(url):
     # 76 long jobs from two clients against a queue of 64 (training runs one at a time).
     clients = [Client(url, verbose=False) for _ in range(2)]
     for client in clients:
-        client.predict("astronaut", *controls(), api_name="/choose_preset")
-    jobs = [client.submit(20000, 0.0, *controls(), api_name="/train") for client in clients for _ in range(38)]
+        client.predict("astronaut", **controls(), api_name="/choose_preset")
+    jobs = [client.submit(20000, 0.0, **controls(), api_name="/train") for client in clients for _ in range(38)]
     deadline = time.time() + 60
     refused = []
     while time.time() < deadline and not refused:

@@ -11,20 +11,18 @@ from __future__ import annotations
 import sys
 import time
 
-from fresh_viz.app import Explorer, load_preset, to_slider
 from fresh_viz.device import pick_device
-from fresh_viz.models import FAMILIES
-from fresh_viz.state import budget_for
+from fresh_viz.state import Controls, budget_for
+from fresh_viz.ui.explorer import Explorer, load_preset
 
 
 def main(presets: list[str]) -> None:
     device = pick_device()
     budget = budget_for(device)
     explorer = Explorer(device, budget)
-    knob = FAMILIES["siren"].knobs[0]
 
-    def controls(value: float) -> tuple:
-        return ("siren", to_slider(knob, value), 0.0, 0, "64", "paper", budget.width, budget.depth, False)
+    def controls(value: float | None) -> Controls:
+        return Controls("siren", value, width=budget.width, depth=budget.depth)
 
     def timed(label: str, fn):
         start = time.perf_counter()
@@ -32,18 +30,18 @@ def main(presets: list[str]) -> None:
         print(f"  {label}: {time.perf_counter() - start:.1f} s")
         return result
 
-    quiet = lambda fraction, desc=None: None  # noqa: E731
+    quiet = lambda fraction, message: None  # noqa: E731
     for name in presets:
         print(f"{name} ({budget.size} px, width {budget.width}, {device})")
         state = load_preset(name, budget)
-        timed("load and preview", lambda s=state: explorer.show_signal(s, *controls(knob.default)))
-        timed("FreSh, fast mode", lambda s=state: explorer.fresh(s, False, *controls(30), progress=quiet))
-        timed("FreSh, paper setting", lambda s=state: explorer.fresh(s, True, *controls(30), progress=quiet))
+        timed("load and preview", lambda s=state: explorer.show_signal(s, controls(None)))
+        timed("FreSh, fast mode", lambda s=state: explorer.fresh(s, False, controls(30), quiet))
+        timed("FreSh, paper setting", lambda s=state: explorer.fresh(s, True, controls(30), quiet))
         best = state.selection.best
-        last = timed("race, 300 steps", lambda s=state, v=best: list(explorer.train(s, 300, None, *controls(v)))[-1])
-        print("   ", last[3])
-        grid = timed("grid check", lambda s=state, v=best: list(explorer.grid_check(s, None, *controls(v)))[-1])
-        print("   ", grid[1])
+        last = timed("race, 300 steps", lambda s=state, v=best: list(explorer.train(s, 300, None, controls(v)))[-1])
+        print("   ", last["train_status"])
+        grid = timed("grid check", lambda s=state, v=best: list(explorer.grid_check(s, None, controls(v)))[-1])
+        print("   ", grid["grid_status"])
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, device: torch.device) -> int:
-    from ..app import build_app, serve
     from ..state import budget_for
+    from ..ui import build_app, serve
 
     budget = budget_for(device)
     changes = {"size": args.size, "width": args.width, "depth": args.depth, "max_steps": args.max_steps}
