@@ -93,19 +93,44 @@ def selection_figure(values: Sequence[float], distance: Sequence[float], stderr:
 def psnr_figure(curves: dict[str, list[tuple[int, float, float]]], steps: int) -> go.Figure:
     """PSNR against step per model: solid = training samples, dashed = held-out samples.
 
+    The band between a model's two lines is shaded: its width is the gap between fitting
+    the samples trained on and interpolating the held-out ones, labelled at the last step.
     curves: name -> [(step, train_psnr, test_psnr), ...].
     """
     fig = go.Figure()
-    colours = [MODEL_COLOUR, FRESH_COLOUR, TARGET_COLOUR]
-    for colour, (name, points) in zip(colours, curves.items()):
+    for colour, (name, points) in zip(_palette(len(curves)), curves.items()):
         step = [p[0] for p in points]
         fig.add_trace(go.Scatter(x=step, y=[p[1] for p in points], name=f"{name}: trained samples",
                                  line=dict(color=colour, width=2)))
         fig.add_trace(go.Scatter(x=step, y=[p[2] for p in points], name=f"{name}: held-out samples",
-                                 line=dict(color=colour, width=2, dash="dash")))
-    _style(fig, title="PSNR during training", xaxis_title="step", yaxis_title="PSNR (dB)",
-                      xaxis_range=[0, steps])
+                                 line=dict(color=colour, width=2, dash="dash"), fill="tonexty",
+                                 fillcolor=_translucent(colour, 0.12)))
+        if points and math.isfinite(points[-1][2]):
+            last_step, trained, held_out = points[-1]
+            fig.add_annotation(x=last_step, y=(trained + held_out) / 2, text=f"gap {trained - held_out:+.1f} dB",
+                               showarrow=False, xanchor="left", font=dict(color=colour, size=11))
+    _style(fig, title="PSNR during training (shaded: trained minus held-out)", xaxis_title="step",
+           yaxis_title="PSNR (dB)", xaxis_range=[0, steps * 1.12])
     return fig
+
+
+def psnr_gap(points: Sequence[tuple[int, float, float]]) -> float:
+    """PSNR on the trained samples minus PSNR on the held-out ones at the last report."""
+    return points[-1][1] - points[-1][2]
+
+
+def _palette(count: int) -> list[str]:
+    """Distinct line colours: the house colours first, then Plotly's D3 palette."""
+    extra = ["#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+    return ([MODEL_COLOUR, FRESH_COLOUR, TARGET_COLOUR] + extra)[:count] if count <= 10 else \
+        [f"hsl({round(360 * i / count)}, 65%, 45%)" for i in range(count)]
+
+
+def _translucent(colour: str, alpha: float) -> str:
+    if not colour.startswith("#"):
+        return colour.replace("hsl(", "hsla(").replace(")", f", {alpha})")
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
 def _style(fig: go.Figure, **layout) -> None:
@@ -195,4 +220,31 @@ def grid_check_figure(values: Sequence[float], distance: Sequence[float] | None,
                       xaxis=dict(title=label, type="log" if log_x else "linear"),
                       yaxis=dict(title="W (lower is better)"),
                       yaxis2=dict(title="PSNR (dB)", overlaying="y", side="right"))
+    return fig
+
+
+def comparison_figure(rows: Sequence[dict]) -> go.Figure:
+    """FreSh on every family: each family's smallest mean W with its standard error,
+    labelled with the value FreSh chose.  rows: [{"title", "label", "best", "distance", "stderr"}]."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=[r["title"] for r in rows], y=[r["distance"] for r in rows],
+                         error_y=dict(type="data", array=[r["stderr"] for r in rows], visible=True),
+                         text=[f"{r['label']} = {r['best']:g}" for r in rows], textposition="outside",
+                         marker_color=_palette(len(rows)), name="W at FreSh's choice"))
+    _style(fig, title="Which family fits this signal? W at each family's FreSh choice (lower is closer)",
+           yaxis_title="mean W ± standard error", showlegend=False)
+    return fig
+
+
+def comparison_spectra_figure(target: torch.Tensor, spectra: dict[str, torch.Tensor], mode: str) -> go.Figure:
+    """The target's spectrum and every family's untrained spectrum at its chosen value."""
+    bins = np.arange(1, target.shape[-1] + 1)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=bins, y=normalised(target.float()).cpu().numpy(), name="target",
+                             line=dict(color="black", width=3)))
+    for colour, (name, spectrum) in zip(_palette(len(spectra)), spectra.items()):
+        fig.add_trace(go.Scatter(x=bins, y=normalised(spectrum.float()).cpu().numpy(), name=name,
+                                 line=dict(color=colour, width=1.5)))
+    _style(fig, title=f"Untrained spectra at each family's choice, {MODE_TITLES[mode]}",
+           xaxis_title="frequency bin (low → high)", yaxis_title="share of energy")
     return fig

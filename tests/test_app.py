@@ -265,3 +265,37 @@ def test_grid_check_recomputes_fresh_when_a_setting_differs(explorer):
     wider = replace(DEFAULTS, width=48)  # width shapes the untrained spectra: the old W curve does not apply
     list(explorer.grid_check(state, None, wider))
     assert state.selection is not first and state.selection_key == wider.selection_key(2)
+
+
+def test_comparison_runs_fresh_for_every_family_then_trains_them(explorer):
+    from fresh_viz.ui.compare import FamilyComparison
+
+    comparison = FamilyComparison(explorer)
+    state = load_preset("zoneplate", SMALL)
+    with pytest.raises(gr.Error, match="compare the families first"):
+        next(comparison.train_all(state, 20, DEFAULTS))
+    view = comparison.compare(state, False, DEFAULTS)
+    bars = view["compare_plot"].data[0]
+    assert list(bars.x) == [cls.title for cls in FAMILIES.values()]
+    assert all(np.isfinite(bars.y)) and len(bars.error_y.array) == len(FAMILIES)
+    assert len(view["compare_gallery"]) == len(FAMILIES)
+    assert len(view["compare_spectra"].data) == len(FAMILIES) + 1  # the target and each family
+    for name, selection in state.extras["comparison"].items():
+        assert f"= {selection.best:g}" in bars.text[list(FAMILIES).index(name)]
+    last = list(comparison.train_all(state, 20, DEFAULTS))[-1]
+    figure = last["compare_psnr"]
+    assert len(figure.data) == 2 * len(FAMILIES)  # trained and held-out per family
+    assert "Finished" in last["compare_train_status"] and last["compare_train_status"].count("gap") == len(FAMILIES)
+    gaps = [a.text for a in figure.layout.annotations]
+    assert len(gaps) == len(FAMILIES) and all(text.startswith("gap ") for text in gaps)
+
+
+def test_race_shows_the_gap_between_trained_and_held_out(explorer):
+    state = load_preset("grass", SMALL)
+    last = list(explorer.train(state, 40, None, DEFAULTS))[-1]
+    figure = last["psnr_plot"]
+    held_out = [trace for trace in figure.data if "held-out" in trace.name]
+    assert len(held_out) == 2 and all(trace.fill == "tonexty" for trace in held_out)
+    trained = [trace for trace in figure.data if "trained" in trace.name]
+    for train_trace, test_trace, note in zip(trained, held_out, figure.layout.annotations):
+        assert note.text == f"gap {train_trace.y[-1] - test_trace.y[-1]:+.1f} dB"

@@ -296,3 +296,44 @@ def test_the_preset_picker_follows_a_link_and_an_upload(browser, url, tmp_path):
     assert page.locator("#preset-select input").input_value() == ""
     shot(page, "12-upload-clears-the-preset")
     page.close()
+
+
+def test_the_comparison_draws_every_family_and_the_gap(browser, url):
+    from fresh_viz.models import FAMILIES
+
+    page = open_page(browser, url)
+    choose_preset(page, "Smooth blobs", "blobs")
+    page.click("#compare-button")
+    page.wait_for_function("document.querySelector('#compare-status').innerText.includes('Closest spectra')",
+                           timeout=300_000)
+    bars = page.evaluate("document.querySelector('#compare-plot .js-plotly-plot').data[0].x")
+    assert bars == [cls.title for cls in FAMILIES.values()]
+    assert page.locator("#compare-gallery img").count() >= len(FAMILIES)
+    page.locator("#steps-slider input[type=number]").fill("20")
+    page.locator("#steps-slider input[type=number]").press("Enter")
+    page.click("#compare-train-button")
+    page.wait_for_function("document.querySelector('#compare-train-status').innerText.includes('Finished')",
+                           timeout=300_000)
+    traces = page.evaluate("document.querySelector('#compare-psnr-plot .js-plotly-plot').data.length")
+    assert traces == 2 * len(FAMILIES)
+    gaps = page.evaluate("Array.from(document.querySelectorAll('#compare-psnr-plot .annotation-text'))"
+                         ".map(e => e.textContent)")
+    assert len(gaps) == len(FAMILIES) and all(text.startswith("gap ") for text in gaps)
+    shot(page, "13-family-comparison")
+    page.close()
+
+
+def test_the_race_shades_and_labels_the_gap(browser, url):
+    page = open_page(browser, url)
+    page.locator("#steps-slider input[type=number]").fill("30")
+    page.locator("#steps-slider input[type=number]").press("Enter")
+    page.click("#train-button")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
+                           timeout=120_000)
+    assert "gap" in page.inner_text("#train-status")
+    fills = page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data.map(t => t.fill || '')")
+    assert fills.count("tonexty") == 2  # one shaded band per race member
+    notes = page.evaluate("Array.from(document.querySelectorAll('#psnr-plot .annotation-text'))"
+                          ".map(e => e.textContent)")
+    assert len(notes) == 2 and all(text.startswith("gap ") for text in notes)
+    page.close()

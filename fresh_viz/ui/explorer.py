@@ -229,8 +229,8 @@ class Explorer:
             if report.done:
                 capped = " at the time cap" if report.stopped else ""
                 status = f"**Finished{capped}**: {report.step} steps in {report.seconds:.1f} s. " + "; ".join(
-                    f"{n}: {report.psnr[i]:.2f} dB on all samples, {report.test_psnr[i]:.2f} dB held out"
-                    for i, n in enumerate(names))
+                    f"{n}: {report.psnr[i]:.2f} dB on all samples, {report.test_psnr[i]:.2f} dB held out "
+                    f"(gap {report.train_psnr[i] - report.test_psnr[i]:+.2f} dB)" for i, n in enumerate(names))
             yield {"psnr_plot": plots.psnr_figure(curves, total),
                    "default_image": self.picture(report.reconstruction[0], signal.kind),
                    "fresh_image": self.picture(report.reconstruction[1], signal.kind),

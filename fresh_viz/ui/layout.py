@@ -73,6 +73,14 @@ class Widgets:
     grid_button: gr.Button
     grid_status: gr.Markdown
     grid_plot: gr.Plot
+    compare_button: gr.Button
+    compare_status: gr.Markdown
+    compare_plot: gr.Plot
+    compare_spectra: gr.Plot
+    compare_gallery: gr.Gallery
+    compare_train_button: gr.Button
+    compare_train_status: gr.Markdown
+    compare_psnr: gr.Plot
 
     def named(self, view: dict) -> dict:
         """A handler's results keyed by widget name -> keyed by the widgets themselves."""
@@ -194,4 +202,20 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
             w["grid_status"] = gr.Markdown(elem_id="grid-status")
         with gr.Column(scale=2):
             w["grid_plot"] = gr.Plot(label="W and PSNR against the parameter", elem_id="grid-plot")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            gr.Markdown("### Which family fits this signal?\nRuns FreSh for every model family on this signal "
+                        "(fast mode unless the paper setting is ticked above) and shows each family's choice, its "
+                        "W with the error bar, its untrained output and its spectrum. Then train them all at "
+                        "their chosen values for the race's number of steps, each with its own learning rate.")
+            w["compare_button"] = gr.Button("Compare all families", variant="primary", elem_id="compare-button")
+            w["compare_status"] = gr.Markdown(elem_id="compare-status")
+            w["compare_train_button"] = gr.Button("Train every family", elem_id="compare-train-button")
+            w["compare_train_status"] = gr.Markdown(elem_id="compare-train-status")
+        with gr.Column(scale=2):
+            w["compare_plot"] = gr.Plot(label="W per family", elem_id="compare-plot")
+            w["compare_gallery"] = gr.Gallery(label="Untrained outputs at each family's choice", columns=3,
+                                              height=300, allow_preview=True, elem_id="compare-gallery")
+            w["compare_spectra"] = gr.Plot(label="Spectra per family", elem_id="compare-spectra-plot")
+            w["compare_psnr"] = gr.Plot(label="PSNR per family", elem_id="compare-psnr-plot")
     return Widgets(**{f.name: w[f.name] for f in fields(Widgets)})

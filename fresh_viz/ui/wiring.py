@@ -12,6 +12,7 @@ import gradio as gr
 
 from ..signals import PRESETS
 from ..state import Controls
+from .compare import FamilyComparison
 from .explorer import PREVIEW, SIGNAL, Explorer
 from .layout import Widgets
 
@@ -73,6 +74,16 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         for view in explorer.grid_check(state, lr, Controls.from_page(**raw)):
             yield w.named(view)
 
+    comparison = FamilyComparison(explorer)
+
+    def compare_pressed(state, full: bool, progress=gr.Progress(), **raw) -> dict:  # noqa: B008 (Gradio injects it)
+        report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
+        return w.named(comparison.compare(state, full, Controls.from_page(**raw), report))
+
+    def compare_train_pressed(state, steps: float, **raw):
+        for view in comparison.train_all(state, steps, Controls.from_page(**raw)):
+            yield w.named(view)
+
     on_knob = [w.param_position, w.param_value, w.second, w.lr, *preview_out]
     demo.load(gpu(page_opened), [w.preset], signal_out + w.get("family", "second", "seed", "bins", "mode", "notice"),
               inputs_kwargs=controls, api_name=False)
@@ -100,8 +111,14 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
     grid_event = w.grid_button.click(gpu(grid_pressed), [w.session, w.lr], w.get("grid_plot", "grid_status"),
                                      inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train",
                                      api_name="grid_check")
-    w.stop_button.click(lambda: ("**Stopped.**", "**Stopped.**"), None, [w.train_status, w.grid_status],
-                        cancels=[train_event, grid_event], api_name=False)
+    w.compare_button.click(gpu(compare_pressed), [w.session, w.full],
+                           w.get("compare_plot", "compare_spectra", "compare_gallery", "compare_status"),
+                           inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh", api_name="compare")
+    compare_event = w.compare_train_button.click(
+        gpu(compare_train_pressed), [w.session, w.steps], w.get("compare_psnr", "compare_train_status"),
+        inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train", api_name="compare_train")
+    w.stop_button.click(lambda: ("**Stopped.**",) * 3, None, [w.train_status, w.grid_status, w.compare_train_status],
+                        cancels=[train_event, grid_event, compare_event], api_name=False)
     w.share_query.change(None, w.share_query, w.share, js=SHARE_LINK_JS, api_name=False)
     w.presentation.change(lambda on: [gr.update(visible=not on)] * 4, w.presentation,
                           [w.advanced, w.upload, w.lr, w.share], js=PRESENTATION_JS, api_name=False)
