@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fresh_viz.__main__ import main
-from fresh_viz.bench import loop_paper_spectrum, straightforward_sweep
+from fresh_viz.bench.baseline import loop_paper_spectrum, straightforward_sweep
 from fresh_viz.spectrum import Reduction, dft_magnitude
 
 
@@ -28,10 +28,23 @@ def test_straightforward_pipeline_prefers_high_omega_for_fine_detail():
 def test_quick_bench_reports_every_measurement(capsys):
     assert main(["bench", "--quick", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["quick"] and out["matmul_gflops"] > 0
-    assert out["preview"]["handler_median_ms"] > 0
+    assert out["quick"] and out["instruction_set"]
+    assert [p["signal"].split()[0] for p in out["preview"]] == ["image", "audio", "video"]
+    assert all(p["handler_median_ms"] > 0 for p in out["preview"])
     sweep = out["sweep"][0]
-    assert sweep["fraction_of_matmul"] > 0 and sweep["speedup"] > 0
+    assert sweep["rates"]["matmul_gflops"] > 0 and sweep["rates"]["sines_per_second"] > 0
+    assert sweep["floor_seconds"] > 0 and sweep["ratio"] == pytest.approx(sweep["seconds"] / sweep["floor_seconds"])
+    assert sweep["speedup"] > 0
     assert len(out["fast_mode"]["rows"]) >= 6
-    assert out["training"][0]["steps_per_second"] > 0
+    training = out["training"][0]
+    assert training["steps_per_second"] > 0 and training["ratio"] > 0
     assert out["reduction_3d"]["agree"] is True
+
+
+def test_the_floor_prices_products_and_sines():
+    from fresh_viz.bench.floor import Rates, sweep_floor, training_floor
+
+    rates = Rates(width=256, matmul_gflops=100.0, matmul_rows=4096, sines_per_second=1e9, cosines_per_second=2e9)
+    flops = 2 * (2 * 256 + 3 * 256 * 256 + 256 * 3)
+    assert sweep_floor(rates, 1000, 3) == pytest.approx(1000 * flops / 100e9 + 1000 * 1024 / 1e9)
+    assert training_floor(rates, 1000, 3) == pytest.approx(3 * 1000 * flops / 100e9 + 1000 * 1024 * 1.5e-9)
