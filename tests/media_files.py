@@ -100,3 +100,47 @@ def big_gif(folder: Path, width: int, height: int, frames: int) -> Path:
     return cached(folder / f"testsrc-{width}x{height}-{frames}.gif", lambda path: ffmpeg(
         "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate=10", "-frames:v", str(frames), "-f", "gif",
         str(path)))
+
+
+# What a fresh process spends loading one file: run as `python -c MEASURE PATH KWARGS_JSON`.
+MEASURE = """
+import json, re, resource, sys, time
+from fresh_viz.signals import load_signal
+
+def status(key):
+    return int(re.search(key + r":\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) * 1024
+
+baseline = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")  # VmHWM starts again from the resident size now
+start = time.perf_counter()
+try:
+    shape, error = list(load_signal(sys.argv[1], **json.loads(sys.argv[2])).values.shape), None
+except Exception as err:
+    shape, error = None, f"{type(err).__name__}: {str(err)[:200]}"
+print(json.dumps({"seconds": time.perf_counter() - start, "baseline": baseline, "peak": status("VmHWM"),
+                  "ffmpeg_peak": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+                  "shape": shape, "error": error}))
+"""
+
+
+def load_in_subprocess(path: Path, kwargs: dict | None = None, code_root: Path | None = None,
+                       address_space: int | None = None, timeout: float = 600) -> dict:
+    """Load `path` in a new Python process: seconds, resident bytes before (baseline) and at the
+    peak of loading, the largest ffmpeg child's peak, the shape or the error.  `code_root` puts
+    another checkout of fresh_viz first on the path; `address_space` caps the process's memory."""
+    import json
+    import os
+    import resource
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(code_root or Path(__file__).resolve().parent.parent))
+
+    def cap() -> None:
+        if address_space:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path), json.dumps(kwargs or {})], env=env,
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=cap)
+    if done.returncode != 0:
+        return {"error": f"exit code {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
