@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from media_files import RATE, big_gif, encoded_audio, ffmpeg, numbered_clip, pcm16_wav, pattern_clip, tone
+from media_files import RATE, big_gif, encoded_audio, ffmpeg, numbered_clip, pattern_clip, pcm16_wav, tone
 from PIL import Image
 
 from fresh_viz.__main__ import main
