@@ -144,3 +144,35 @@ def load_in_subprocess(path: Path, kwargs: dict | None = None, code_root: Path |
     if done.returncode != 0:
         return {"error": f"exit code {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Make the large test files in a folder and print what loading each costs, as JSON lines:
+    `python tests/media_files.py FOLDER [--code-root CHECKOUT] [--address-space GIB]`."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--code-root", type=Path, default=None, help="another checkout of fresh_viz to measure")
+    parser.add_argument("--address-space", type=float, default=None, help="cap on the loading process, GiB")
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    song = long_wav(args.folder, 10.0)
+    files = {"4K MP4, 200 frames": pattern_clip(args.folder, 3840, 2160, 200),
+             "8K MP4, 200 frames": pattern_clip(args.folder, 7680, 4320, 200, crf=45),
+             "1080p GIF, 200 frames": big_gif(args.folder, 1920, 1080, 200),
+             "10-minute WAV": song, **{f"10-minute {suffix[1:].upper()}": encoded_audio(args.folder, song, suffix)
+                                       for suffix in (".mp3", ".flac", ".ogg")}}
+    cap = int(args.address_space * 2**30) if args.address_space else None
+    for name, path in files.items():
+        result = load_in_subprocess(path, code_root=args.code_root, address_space=cap)
+        peak = result.get("peak", 0) - result.get("baseline", 0)
+        print(json.dumps({"file": name, "mb": round(path.stat().st_size / 2**20, 1),
+                          "seconds": round(result.get("seconds", 0), 2), "peak_above_baseline_mb": round(peak / 2**20),
+                          "ffmpeg_peak_mb": round(result.get("ffmpeg_peak", 0) / 2**20), "shape": result.get("shape"),
+                          "error": result.get("error")}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
