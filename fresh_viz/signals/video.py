@@ -80,8 +80,9 @@ def _gif_frames(path: Path, size: int, keep: int) -> tuple[np.ndarray, float]:
             image.seek(number)  # frames are composed on the previous ones: each must be decoded in turn
             milliseconds += image.info.get("duration") or 100  # browsers show an unset delay as 0.1 s
             if kept < len(picks) and number == picks[kept]:
-                frame = image.convert("RGB")
-                array[kept] = np.asarray(frame.resize((width, height), Image.Resampling.BOX))
+                # Shrink first, then convert the small copy (a palette frame has to be converted first).
+                frame = image if image.mode in ("RGB", "RGBA", "L") else image.convert("RGB")
+                array[kept] = np.asarray(frame.resize((width, height), Image.Resampling.BOX).convert("RGB"))
                 kept += 1
     except (OSError, ValueError, EOFError) as err:
         raise SignalError(f"{path.name} could not be decoded ({err})") from err
