@@ -16,6 +16,7 @@ from fresh_viz.signals import (
     load_signal,
     make_preset,
     resize_longest,
+    resize_signal,
     signal_from_array,
     write_audio,
 )
@@ -226,3 +227,27 @@ def test_all_presets(tmp_path):
 def test_array_with_channels_last_is_detected():
     signal = signal_from_array(np.random.default_rng(1).random((10, 12, 4)))
     assert signal.values.shape == (4, 10, 12)
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "RGB", "RGBA", "I", "F"])
+def test_images_shrunk_while_decoding_match_images_resized_after(tmp_path, mode):
+    y, x = np.mgrid[0:600, 0:800]
+    smooth = (127.5 + 127.5 * np.sin(x / 40.0) * np.cos(y / 55.0)).astype(np.uint8)
+    image = Image.fromarray(np.stack([smooth, smooth[::-1], smooth[:, ::-1]], -1)).convert(mode)
+    path = tmp_path / ("x.tif" if mode in ("I", "F") else "x.png")
+    image.save(path)
+    shrunk, full = load_signal(path, 64), resize_signal(load_signal(path), 64)
+    assert shrunk.values.shape == full.values.shape and shrunk.values.shape[1:] == (48, 64)
+    # Box averaging then a short filter, against one long filter: close, not equal.
+    assert (shrunk.values - full.values).abs().mean() < 0.03
+
+
+def test_large_jpeg_is_decoded_small(tmp_path):
+    y, x = np.mgrid[0:3000, 0:4000]
+    Image.fromarray((127.5 + 127.5 * np.sin(x / 300.0 + y / 500.0)).astype(np.uint8)).save(tmp_path / "big.jpg")
+    with Image.open(tmp_path / "big.jpg") as image:
+        image.draft("L", (128, 128))
+        assert max(image.size) <= 4000 // 8  # JPEG's DCT scaling: decoded at an eighth of the size
+    signal = load_signal(tmp_path / "big.jpg", 128)
+    assert signal.values.shape == (1, 96, 128)
+    assert (signal.values - resize_signal(load_signal(tmp_path / "big.jpg"), 128).values).abs().mean() < 0.02

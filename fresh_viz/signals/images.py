@@ -14,6 +14,7 @@ from .core import MAX_PIXELS, SignalError, to_unit_range
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 PIL_FORMATS = {"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF"}
+REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"}  # what Image.reduce accepts
 
 
 def open_image(path: Path) -> Image.Image:
@@ -49,16 +50,17 @@ def load_image(path: Path, size: int | None = None) -> torch.Tensor:
     """(C, H, W) in [-1, 1]; EXIF orientation applied.
 
     With `size`, a large image is shrunk while it is decoded (JPEG's DCT scaling, then
-    whole-pixel box averaging) to between `size` and twice `size` on its longest side, so
-    that a full-size float copy is never made; `resize_longest` finishes the job.
+    whole-pixel box averaging) to no less than twice `size` on its longest side, so no
+    full-size float copy is made; `resize_longest` finishes the job with its antialiased filter.
     """
     image = open_image(path)
     try:
         if size:
-            image.draft(image.mode, (size, size))
+            image.draft(image.mode, (2 * size, 2 * size))
         image = ImageOps.exif_transpose(image)
-        if size and max(image.size) >= 2 * size and image.mode not in ("I;16", "I;16B", "I;16L", "I;16N", "P"):
-            image = image.reduce(max(image.size) // size)
+        factor = max(image.size) // (2 * size) if size else 1
+        if factor >= 2 and image.mode in REDUCIBLE_MODES:
+            image = image.reduce(factor)
         array, full_scale = image_to_array(image)
     except (OSError, SyntaxError, ValueError) as err:
         raise SignalError(f"{path.name} is damaged or truncated ({err})") from err
