@@ -1,7 +1,8 @@
 """Video in bounded memory: frames spread evenly across the whole clip, each scaled down
 as it is decoded.  Animated GIF through Pillow; MP4, MOV, M4V, MKV, WebM and AVI through
-the ffmpeg that imageio-ffmpeg ships (`ffmpeg`).  At no point is more held than one
-full-size frame (inside the decoder) and the kept frames at analysis size.
+the ffmpeg that imageio-ffmpeg ships (`ffmpeg`).  Full-size frames exist only inside the
+decoder (ffmpeg's own process, or Pillow's GIF canvas); the loader holds the kept frames at
+analysis size, once as uint8 and once as the float32 signal.
 """
 
 from __future__ import annotations
