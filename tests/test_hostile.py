@@ -26,29 +26,37 @@ def hostile_files(tmp_path):
     yield "zero.png", b"", "empty"
     yield "random.png", rng.bytes(4096), "not a readable image"
     yield "random.jpg", rng.bytes(4096), "not a readable image"
-    yield "random.wav", rng.bytes(4096), "not a WAV file"
+    yield "random.wav", rng.bytes(4096), "not a readable audio file"
+    yield "random.mp3", rng.bytes(4096), "not a readable audio file"
+    yield "random.flac", rng.bytes(4096), "not a readable audio file"
+    yield "random.ogg", rng.bytes(4096), "not a readable audio file"
     yield "random.gif", rng.bytes(4096), "not a readable image"
     yield "random.npy", rng.bytes(4096), "not a valid .npy"
     yield "random.mp4", rng.bytes(4096), "not a readable video"
+    yield "random.webm", rng.bytes(4096), "not a readable video"
+    yield "playlist.mp4", b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n", \
+        "not a readable video"
     yield "header-only.gif", b"GIF89a\x10\x00\x10\x00\x00\x00\x00;", "not a readable image|no frames|decoded"
     yield "page.eps", b"%!PS-Adobe-3.0 EPSF-3.0\n", "unsupported file type"
     yield "drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "unsupported file type"
-    yield "zero-rate.wav", wav_bytes(np.arange(100, dtype="<i2"), 0, 1), "sample rate"
+    yield "zero-rate.wav", wav_bytes(np.arange(100, dtype="<i2"), 0, 1), "not a readable audio file"
     yield "fast.wav", wav_bytes(np.arange(100, dtype="<i2"), 50_000_000, 1), "sample rate"
     yield "crowd.wav", wav_bytes(np.arange(1700, dtype="<i2"), 8000, 17), "channels"
     yield "nan.wav", wav_bytes(np.array([0.1, np.nan, 0.3, 0.2], dtype="<f4"), 8000, 1, 3, 4), "NaN"
-    yield "twelve-bit.wav", wav_bytes(np.arange(100, dtype="<i2"), 8000, 1, 1, 2)[:34] + b"\x0c\x00" + \
-        wav_bytes(np.arange(100, dtype="<i2"), 8000, 1)[36:], "unsupported WAV encoding"
+    yield "unknown-encoding.wav", wav_bytes(np.arange(100, dtype="<i2"), 8000, 1, 0x1234), "not a readable audio file"
+    yield "one-sample.wav", wav_bytes(np.arange(1, dtype="<i2"), 8000, 1), "no audio samples"
 
 
-def test_hostile_files_are_rejected_by_library_and_cli(tmp_path, capsys):
+def test_hostile_files_are_rejected_by_library_and_cli(tmp_path, capfd):
     for name, content, message in hostile_files(tmp_path):
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(SignalError, match=message):
             load_signal(path)
+        capfd.readouterr()
         assert main(["select", str(path), "--seeds", "1"]) == 2, name
-        err = capsys.readouterr().err.strip().splitlines()
+        # Read at the file descriptor: a decoder written in C prints there, past sys.stderr.
+        err = capfd.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("fresh_viz: error:"), (name, err)
 
 
@@ -90,11 +98,16 @@ def test_palette_with_transparency_and_16_bit_grey(tmp_path):
     assert values[0, 0] == -1 and values[1, 1] == 1 and -1 < values[0, 1] < values[1, 0] < 1
 
 
-def test_gif_with_thousands_of_frames_keeps_the_first_ones(tmp_path):
+def test_gif_with_thousands_of_frames_keeps_frames_across_the_clip(tmp_path):
     frames = [Image.fromarray(np.full((8, 8), i % 256, np.uint8)) for i in range(2000)]
     frames[0].save(tmp_path / "long.gif", save_all=True, append_images=frames[1:], duration=20)
     signal = load_signal(tmp_path / "long.gif")
     assert signal.kind == "video" and signal.values.shape == (3, MAX_FRAMES, 8, 8)
+    # Frame i is grey level i % 256: the kept ones are i = round(j * 1999 / 255), first to last.
+    levels = np.round((signal.values[0, :, 0, 0].numpy() + 1) * 127.5)
+    expected = np.floor(np.arange(MAX_FRAMES) * 1999 / (MAX_FRAMES - 1) + 0.5) % 256
+    np.testing.assert_array_equal(levels, expected)
+    assert signal.window.total == pytest.approx(40.0)
 
 
 def test_many_channel_and_odd_rate_wavs_are_fine(tmp_path):

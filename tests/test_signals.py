@@ -16,8 +16,9 @@ from fresh_viz.signals import (
     load_signal,
     make_preset,
     resize_longest,
+    resize_signal,
     signal_from_array,
-    write_wav,
+    write_audio,
 )
 
 
@@ -67,42 +68,53 @@ def test_exif_orientation_is_respected(tmp_path):
     assert load_signal(path).values.shape == (1, 10, 4)
 
 
-@pytest.mark.parametrize("width, float_", [(1, False), (2, False), (3, False), (4, False), (4, True), (8, True)])
-@pytest.mark.parametrize("channels", [1, 2])
-def test_wav_sample_widths(tmp_path, width, float_, channels):
-    t = np.arange(400) / 8000
-    wave = np.stack([np.sin(2 * np.pi * 440 * t), 0.5 * np.cos(2 * np.pi * 220 * t)])[:channels]
+def wav_file(path, wave: np.ndarray, width: int, float_: bool, extensible: bool = False, rate: int = 8000) -> None:
+    """Write (C, L) samples in [-1, 1] as a WAV file, byte by byte (independent of any library)."""
+    channels = wave.shape[0]
     if float_:
         raw = wave.T.astype("<f4" if width == 4 else "<f8").tobytes()
     elif width == 1:
-        raw = np.round(wave.T * 127 + 128).astype(np.uint8).tobytes()
+        raw = np.round(wave.T * 127 + 128).astype(np.uint8).tobytes()  # 8-bit WAV is unsigned
     else:
         full = 2 ** (8 * width - 1) - 1
         ints = np.round(wave.T * full).astype(np.int64)
         raw = b"".join(int(v).to_bytes(width, "little", signed=True) for v in ints.ravel())
     tag = 3 if float_ else 1
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(raw), b"WAVE", b"fmt ", 16, tag, channels, 8000,
-                         8000 * width * channels, width * channels, 8 * width, b"data", len(raw))
+    fmt = struct.pack("<HHIIHH", 0xFFFE if extensible else tag, channels, rate, rate * width * channels,
+                      width * channels, 8 * width)
+    if extensible:  # cbSize, valid bits, channel mask, then the sub-format GUID whose first two bytes are the tag
+        guid = struct.pack("<H", tag) + bytes.fromhex("000000001000800000aa00389b71")
+        fmt += struct.pack("<HHI", 22, 8 * width, 0) + guid
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(raw)) + raw
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+@pytest.mark.parametrize("extensible", [False, True])
+@pytest.mark.parametrize("width, float_", [(1, False), (2, False), (3, False), (4, False), (4, True), (8, True)])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_wav_sample_widths(tmp_path, width, float_, channels, extensible):
+    t = np.arange(400) / 8000
+    wave = np.stack([np.sin(2 * np.pi * 440 * t), 0.5 * np.cos(2 * np.pi * 220 * t)])[:channels]
     path = tmp_path / "tone.wav"
-    path.write_bytes(header + raw)
+    wav_file(path, wave, width, float_, extensible)
     signal = load_signal(path)
     assert signal.kind == "audio" and signal.sample_rate == 8000
-    assert signal.values.shape == (channels, 400)
+    assert signal.values.shape == (channels, 400) and signal.values.dtype == torch.float32
     expected = wave / np.abs(wave).max()
     tolerance = 0.02 if width == 1 else 1e-3
     np.testing.assert_allclose(signal.values.numpy(), expected, atol=tolerance)
+    assert signal.window.start == 0 and signal.window.duration == signal.window.total == 0.05
 
 
 def test_wav_round_trip_and_bad_wavs(tmp_path):
-    path = tmp_path / "a.wav"
-    write_wav(path, np.sin(np.linspace(0, 20, 300))[None], 16000)
+    path = write_audio(np.sin(np.linspace(0, 20, 300))[None], 16000, tmp_path, "a")
     assert load_signal(path).values.shape == (1, 300)
     (tmp_path / "junk.wav").write_bytes(b"RIFF1234WAVEjunk" * 4)
-    with pytest.raises(SignalError, match="no fmt or data"):
+    with pytest.raises(SignalError, match="not a readable audio file"):
         load_signal(tmp_path / "junk.wav")
-    write_wav(tmp_path / "silent.wav", np.zeros((1, 100)), 8000)
+    silent = write_audio(np.zeros((1, 100)), 8000, tmp_path, "silent")
     with pytest.raises(SignalError, match="silent"):
-        load_signal(tmp_path / "silent.wav")
+        load_signal(silent)
 
 
 def test_gif_and_mp4_load_as_video(tmp_path):
@@ -113,10 +125,11 @@ def test_gif_and_mp4_load_as_video(tmp_path):
     iio.imwrite(tmp_path / "clip.gif", rgb, duration=100, loop=0)
     gif = load_signal(tmp_path / "clip.gif")
     assert gif.kind == "video" and gif.values.shape == (3, 5, 16, 16)
+    assert gif.sample_rate == pytest.approx(10) and gif.window.total == pytest.approx(0.5)
     iio.imwrite(tmp_path / "clip.mp4", rgb, fps=5)
     mp4 = load_signal(tmp_path / "clip.mp4")
     assert mp4.kind == "video" and mp4.values.shape[0] == 3 and mp4.values.shape[2:] == (16, 16)
-    assert mp4.values.shape[1] >= 4
+    assert mp4.values.shape[1] >= 4 and mp4.values.dtype == torch.float32
 
 
 @pytest.mark.parametrize("shape, kind, channels", [((100,), "audio", 1), ((20, 30), "image", 1),
@@ -214,3 +227,27 @@ def test_all_presets(tmp_path):
 def test_array_with_channels_last_is_detected():
     signal = signal_from_array(np.random.default_rng(1).random((10, 12, 4)))
     assert signal.values.shape == (4, 10, 12)
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "RGB", "RGBA", "I", "F"])
+def test_images_shrunk_while_decoding_match_images_resized_after(tmp_path, mode):
+    y, x = np.mgrid[0:600, 0:800]
+    smooth = (127.5 + 127.5 * np.sin(x / 40.0) * np.cos(y / 55.0)).astype(np.uint8)
+    image = Image.fromarray(np.stack([smooth, smooth[::-1], smooth[:, ::-1]], -1)).convert(mode)
+    path = tmp_path / ("x.tif" if mode in ("I", "F") else "x.png")
+    image.save(path)
+    shrunk, full = load_signal(path, 64), resize_signal(load_signal(path), 64)
+    assert shrunk.values.shape == full.values.shape and shrunk.values.shape[1:] == (48, 64)
+    # Box averaging then a short filter, against one long filter: close, not equal.
+    assert (shrunk.values - full.values).abs().mean() < 0.03
+
+
+def test_large_jpeg_is_decoded_small(tmp_path):
+    y, x = np.mgrid[0:3000, 0:4000]
+    Image.fromarray((127.5 + 127.5 * np.sin(x / 300.0 + y / 500.0)).astype(np.uint8)).save(tmp_path / "big.jpg")
+    with Image.open(tmp_path / "big.jpg") as image:
+        image.draft("L", (128, 128))
+        assert max(image.size) <= 4000 // 8  # JPEG's DCT scaling: decoded at an eighth of the size
+    signal = load_signal(tmp_path / "big.jpg", 128)
+    assert signal.values.shape == (1, 96, 128)
+    assert (signal.values - resize_signal(load_signal(tmp_path / "big.jpg"), 128).values).abs().mean() < 0.02

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from ..models import FAMILIES
-from ..signals import PRESETS, Signal, load_signal, make_preset, resize_signal
+from ..signals import (
+    DEFAULT_AUDIO_SECONDS,
+    DEFAULT_FRAME_SIZE,
+    IMAGE_SUFFIXES,
+    MAX_FRAMES,
+    PRESETS,
+    VIDEO_SUFFIXES,
+    Signal,
+    load_signal,
+    make_preset,
+    resize_signal,
+)
 
-DEFAULT_SIZE = {"image": 256, "video": 128}  # audio keeps its samples unless --size
+DEFAULT_SIZE = {"image": 256, "video": DEFAULT_FRAME_SIZE}  # audio keeps its samples unless --size
 
 
 class UsageError(Exception):
@@ -40,26 +56,68 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if math.isnan(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a time from 0 seconds on")
+    return value
+
+
 def add_signal_options(sub: argparse.ArgumentParser) -> None:
     """The options of every command that works on one signal with one model family."""
-    sub.add_argument("path", help="image, WAV, GIF/MP4 or .npy file, or preset:NAME "
-                     f"({', '.join(PRESETS)})")
+    sub.add_argument("path", help="image, audio (WAV, FLAC, OGG, MP3, AIFF), video (GIF, MP4, MOV, MKV, WebM, "
+                     f"AVI) or .npy file, or preset:NAME ({', '.join(PRESETS)})")
     sub.add_argument("--model", default="siren", choices=list(FAMILIES))
     sub.add_argument("--size", type=positive_int, default=None,
-                     help="longest spatial side after resizing (default 256 for images, 128 for video "
-                          "frames; audio keeps its samples)")
+                     help=f"longest spatial side after resizing (default 256 for images, {DEFAULT_FRAME_SIZE} for "
+                          "video frames; audio keeps its samples)")
+    sub.add_argument("--frames", type=positive_int, default=MAX_FRAMES,
+                     help=f"video: frames kept, spread evenly across the clip (at most {MAX_FRAMES})")
+    sub.add_argument("--start", type=seconds, default=0.0, help="audio: where the analysed window starts, in seconds")
+    sub.add_argument("--duration", type=seconds, default=None,
+                     help=f"audio: the window's length in seconds (default {DEFAULT_AUDIO_SECONDS:g}; inf: to the end)")
     sub.add_argument("--width", type=positive_int, default=256)
     sub.add_argument("--depth", type=positive_int, default=3, help="hidden layers")
     sub.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best present)")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def open_signal(path: str, size: int | None) -> Signal:
-    if path.startswith("preset:"):
-        return make_preset(path.removeprefix("preset:"), size or 256)
-    signal = load_signal(path)
-    size = size or DEFAULT_SIZE.get(signal.kind)
-    return resize_signal(signal, size) if size else signal
+def open_signal(args: argparse.Namespace) -> Signal:
+    """The signal the command line names: a preset or a file, at the size asked for."""
+    if args.path.startswith("preset:"):
+        return make_preset(args.path.removeprefix("preset:"), args.size or 256)
+    suffix = Path(args.path).suffix.lower()
+    kind = "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else None
+    size = args.size or DEFAULT_SIZE.get(kind)  # images and frames are shrunk while they are decoded
+    with native_messages_dropped():
+        signal = load_signal(args.path, size, frames=args.frames, start=args.start, duration=args.duration)
+    if size is None and signal.kind in DEFAULT_SIZE:  # a .npy array, sized by what it turns out to be
+        signal = resize_signal(signal, DEFAULT_SIZE[signal.kind])
+    return signal
+
+
+def signal_json(signal: Signal) -> dict:
+    """What the JSON output says about the signal: the part of the file analysed, if it is a part."""
+    return {"window": signal.window.to_json()} if signal.window else {}
+
+
+@contextmanager
+def native_messages_dropped() -> Iterator[None]:
+    """Decoders written in C (mpg123 inside libsndfile) print notes about damaged files straight
+    to file descriptor 2; the command line promises one line on stderr, so they are dropped
+    while a file loads (the SignalError that follows says what is wrong)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def stderr_progress(fraction: float, message: str) -> None:

@@ -7,7 +7,7 @@ import argparse
 import torch
 
 from ..models import build, get_family, tuned_knob
-from .common import add_signal_options, open_signal, positive_int, stderr_progress
+from .common import add_signal_options, open_signal, positive_int, signal_json, stderr_progress
 
 HELP = "train one configuration"
 
@@ -24,7 +24,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     from ..train import fit
 
-    signal = open_signal(args.path, args.size)
+    signal = open_signal(args)
     family = get_family(args.model)
     knob = tuned_knob(family, signal.ndim)
     value = knob.default if args.param is None else args.param
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
         stderr_progress(last.step / args.steps, f"step {last.step}: PSNR {last.psnr[0]:.2f} dB")
     out = {"model": family.name, "param": knob.name, "value": value, "steps": last.step, "psnr": last.psnr[0],
            "test_psnr": last.test_psnr[0], "train_psnr": last.train_psnr[0], "curve": curve,
-           "seconds": last.seconds, "device": str(device)}
+           "seconds": last.seconds, "device": str(device)} | signal_json(signal)
     text = (f"{signal.describe()}\n{family.title} {knob.name}={value:g}: PSNR {last.psnr[0]:.2f} dB (all samples), "
             f"{last.test_psnr[0]:.2f} dB (held out) after {last.step} steps in {last.seconds:.1f} s on {device}")
     return out, text

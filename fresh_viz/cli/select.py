@@ -7,7 +7,7 @@ import argparse
 import torch
 
 from ..spectrum import MODES
-from .common import add_signal_options, open_signal, parse_values, positive_int, stderr_progress
+from .common import add_signal_options, open_signal, parse_values, positive_int, signal_json, stderr_progress
 
 HELP = "run the FreSh selection"
 
@@ -25,10 +25,10 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     from ..fresh import select_embedding
 
-    signal = open_signal(args.path, args.size)
+    signal = open_signal(args)
     result = select_embedding(signal, args.model, args.values, args.knob, args.seeds, args.bins, args.mode,
                               args.width, args.depth, device=device, fast=args.fast, progress=stderr_progress)
-    out = result.to_json()
+    out = result.to_json() | signal_json(signal)
     lines = [f"{signal.describe()}; {result.model}, spectrum mode {result.mode}, {result.bins} bins"]
     lines += [f"  {result.param} = {v:<8g} W = {d:.4f} ± {e:.4f} ({n} seeds){'  <- best' if v == result.best else ''}"
               for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seed_counts)]

@@ -30,8 +30,8 @@ def load_npy(path: Path) -> np.ndarray:
         raise SignalError(f"{path.name} holds Python objects (pickled data); only numeric arrays are accepted")
     if math.prod(shape) > MAX_ARRAY_ELEMENTS:
         raise SignalError(f"{path.name} has {math.prod(shape):,} elements; the limit is {MAX_ARRAY_ELEMENTS:,}")
-    try:
-        return np.load(path, allow_pickle=False)
+    try:  # mapped, not read: the float32 signal is the only copy made in memory
+        return np.load(path, allow_pickle=False, mmap_mode="r")
     except (ValueError, OSError) as err:
         raise SignalError(f"{path.name} could not be read ({err})") from err
 

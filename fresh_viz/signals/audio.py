@@ -1,75 +1,93 @@
-"""Audio: WAV files (integer PCM 8/16/24/32-bit, float 32/64) through a small RIFF reader."""
+"""Audio through libsndfile (`soundfile`): WAV of every width, FLAC, OGG/Vorbis/Opus, MP3, AIFF.
+
+A long recording is not refused: a window of it is read after a seek, so the rest is
+never decoded, and the signal says which window (`Window`).
+"""
 
 from __future__ import annotations
 
-import struct
+import math
 from pathlib import Path
 
 import numpy as np
+import soundfile
 import torch
 
-from .core import MAX_CHANNELS, MAX_SAMPLES, SignalError
+from .core import DEFAULT_AUDIO_SECONDS, MAX_CHANNELS, MAX_SAMPLES, SignalError, Window
 
-AUDIO_SUFFIXES = {".wav"}
-WAV_PCM, WAV_FLOAT, WAV_EXTENSIBLE = 1, 3, 0xFFFE
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"}
+MAX_RATE = 1_000_000
+BLOCK_FRAMES = 65_536  # frames decoded per read: the only buffer besides the result
 
 
-def load_wav(path: Path) -> tuple[torch.Tensor, int]:
-    """(C, L) in [-1, 1] and the sample rate; integer PCM 8/16/24/32-bit, float 32/64."""
-    data = path.read_bytes()
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise SignalError(f"{path.name} is not a WAV file (no RIFF/WAVE header)")
-    fmt, samples, pos = None, None, 12
-    while pos + 8 <= len(data):
-        chunk_id, chunk_size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
-        body = data[pos + 8 : pos + 8 + chunk_size]
-        if chunk_id == b"fmt " and len(body) >= 16:
-            fmt = struct.unpack("<HHIIHH", body[:16]) + (body[24:26] if len(body) >= 26 else b"",)
-        elif chunk_id == b"data":
-            samples = body
-        pos += 8 + chunk_size + (chunk_size & 1)
-    if fmt is None or samples is None:
-        raise SignalError(f"{path.name} has no fmt or data chunk")
-    tag, channels, rate, _, block_align, bits, sub = fmt
-    if tag == WAV_EXTENSIBLE and len(sub) == 2:
-        tag = struct.unpack("<H", sub)[0]
-    if channels < 1 or channels > MAX_CHANNELS:
-        raise SignalError(f"{path.name} has {channels} channels; at most {MAX_CHANNELS} are supported")
-    if not 1 <= rate <= 1_000_000:
-        raise SignalError(f"{path.name} has an implausible sample rate ({rate} Hz)")
-    width = bits // 8
-    if tag not in (WAV_PCM, WAV_FLOAT) or bits % 8 or width not in (1, 2, 3, 4, 8) or (tag == WAV_FLOAT and width < 4):
-        raise SignalError(f"{path.name}: unsupported WAV encoding (format {tag}, {bits} bits)")
-    frame = width * channels
-    count = len(samples) // frame
-    if count < 2:
-        raise SignalError(f"{path.name} has no audio samples")
-    if count > MAX_SAMPLES:
-        raise SignalError(f"{path.name} has {count:,} samples per channel; the limit is {MAX_SAMPLES:,}")
-    raw = np.frombuffer(samples[: count * frame], dtype=np.uint8).reshape(count, channels, width)
-    if tag == WAV_FLOAT:
-        array = raw.copy().view("<f4" if width == 4 else "<f8")[..., 0].astype(np.float64)
-    elif width == 1:
-        array = raw[..., 0].astype(np.float64) - 128.0  # 8-bit WAV is unsigned
-    else:
-        # Place the sample's bytes at the top of an int32/int64 so the sign comes for free.
-        wide = 8 if width == 8 else 4
-        padded = np.zeros((count, channels, wide), dtype=np.uint8)
-        padded[..., wide - width :] = raw
-        array = padded.view("<i8" if wide == 8 else "<i4")[..., 0].astype(np.float64)
-    if not np.all(np.isfinite(array)):
+def load_audio(path: Path, start: float = 0.0, duration: float | None = None) -> tuple[torch.Tensor, int, Window]:
+    """(C, L) in [-1, 1], the sample rate and the window read.
+
+    The window starts at `start` seconds and lasts `duration` seconds (default
+    DEFAULT_AUDIO_SECONDS; math.inf for the rest of the file), clipped to the file's end.
+    Rate, channels and length come from the header and are checked before decoding.
+    Values are scaled by the window's peak, so zero stays zero.
+    """
+    duration = DEFAULT_AUDIO_SECONDS if duration is None else duration
+    if not (math.isfinite(start) and start >= 0):
+        raise SignalError(f"the window start must be a time in seconds from 0, not {start}")
+    if not duration > 0:
+        raise SignalError(f"the window duration must be positive, not {duration}")
+    try:
+        with soundfile.SoundFile(path) as sound:
+            rate, channels, frames = sound.samplerate, sound.channels, sound.frames
+            _check_header(path, rate, channels, frames)
+            first = round(start * rate)
+            if first >= frames - 1:
+                raise SignalError(f"{path.name} lasts {frames / rate:.2f} s; the window cannot start at {start:g} s")
+            count = min(frames - first, math.ceil(duration * rate) if math.isfinite(duration) else frames)
+            if count * channels > MAX_SAMPLES:
+                raise SignalError(f"a {count / rate:.1f} s window of {path.name} holds {count * channels:,} samples; "
+                                  f"the limit is {MAX_SAMPLES:,} (choose a shorter duration)")
+            if first:
+                sound.seek(first)
+            values = _read(sound, count, channels)
+    except soundfile.SoundFileError as err:
+        raise SignalError(f"{path.name} is not a readable audio file ({_first_line(err)})") from err
+    if values.shape[1] < 2:
+        raise SignalError(f"{path.name} has no audio samples in the window")
+    low, high = float(values.min()), float(values.max())
+    if not (math.isfinite(low) and math.isfinite(high)):  # min/max propagate NaN and inf
         raise SignalError(f"{path.name} contains NaN or infinite samples")
-    peak = float(np.abs(array).max())
+    peak = max(-low, high)
     if peak == 0:
-        raise SignalError(f"{path.name} is silent: it has no spectrum to match")
-    return torch.from_numpy((array / peak).T.astype(np.float32)).contiguous(), int(rate)
+        raise SignalError(f"{path.name} is silent in the window: it has no spectrum to match")
+    values /= peak
+    window = Window(first / rate, values.shape[1] / rate, frames / rate)
+    return torch.from_numpy(values), int(rate), window
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    """Write (C, L) float samples in [-1, 1] as 16-bit PCM."""
-    pcm = np.clip(np.round(samples.T * 32767), -32768, 32767).astype("<i2")
-    body = pcm.tobytes()
-    channels = samples.shape[0]
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(body), b"WAVE", b"fmt ", 16, WAV_PCM,
-                         channels, rate, rate * 2 * channels, 2 * channels, 16, b"data", len(body))
-    path.write_bytes(header + body)
+def _check_header(path: Path, rate: int, channels: int, frames: int) -> None:
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise SignalError(f"{path.name} has {channels} channels; at most {MAX_CHANNELS} are supported")
+    if not 1 <= rate <= MAX_RATE:
+        raise SignalError(f"{path.name} has an implausible sample rate ({rate} Hz)")
+    if frames < 2:
+        raise SignalError(f"{path.name} has no audio samples")
+
+
+def _read(sound: soundfile.SoundFile, count: int, channels: int) -> np.ndarray:
+    """Decode `count` frames from the current position into a (C, count) float32 array,
+    block by block; fewer if the file ends early (a header may overstate its length)."""
+    values = np.empty((channels, count), dtype=np.float32)
+    done = 0
+    while done < count:
+        block = sound.read(min(BLOCK_FRAMES, count - done), dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        values[:, done : done + len(block)] = block.T
+        done += len(block)
+    return np.ascontiguousarray(values[:, :done]) if done < count else values
+
+
+def _first_line(err: Exception) -> str:
+    """libsndfile's reason, without the file's path; its 'does not exist' for data it cannot parse
+    (the file does exist: that was checked) says no more than that."""
+    text = str(err).strip().splitlines()
+    reason = text[-1].split(": ", 1)[-1] if text else type(err).__name__
+    return "no audio stream recognised" if "does not exist" in reason else reason

@@ -7,6 +7,7 @@ are in [-1, 1] along every spatial axis (see `grid_coords`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +16,15 @@ import torch.nn.functional as F
 
 MAX_FILE_BYTES = 200 * 2**20
 MAX_PIXELS = 40_000_000  # per image or frame, from the header
-MAX_FRAMES = 256
-MAX_SAMPLES = 10_000_000  # audio samples per channel
+MAX_FRAMES = 256  # video frames kept, spread across the clip
+MAX_SAMPLES = 10_000_000  # audio samples in the analysed window, all channels together
 MAX_ARRAY_ELEMENTS = 50_000_000
 MAX_CHANNELS = 16
+DEFAULT_FRAME_SIZE = 128  # longest side of decoded video frames unless the caller asks otherwise
+# Audio analysed by default: the first 3 s.  At 44.1 kHz that is 132,300 samples per channel,
+# about twice the pixels of a 256 px image, so a sweep costs what an image's does; 3 s still
+# holds several notes or words, and resolves the spectrum to 1/3 Hz, far finer than its 64 bands.
+DEFAULT_AUDIO_SECONDS = 3.0
 
 KIND_NDIM = {"audio": 1, "image": 2, "video": 3}  # spatial axes of each kind of signal
 
@@ -28,13 +34,36 @@ class SignalError(ValueError):
 
 
 @dataclass(frozen=True)
+class Window:
+    """The part of a recording a signal holds, in seconds: from `start` for `duration`, of `total`."""
+
+    start: float
+    duration: float
+    total: float
+
+    def to_json(self) -> dict:
+        return {"start": round(self.start, 6), "duration": round(self.duration, 6), "total": round(self.total, 6)}
+
+    def describe(self) -> str:
+        if self.start == 0 and self.duration >= self.total:
+            return f"all {self.total:.2f} s"
+        return f"{self.start:.2f} s to {self.start + self.duration:.2f} s of {self.total:.2f} s"
+
+
+@dataclass(frozen=True)
 class Signal:
-    """values: (C, *spatial) float32 in [-1, 1]; kind: image, audio, video or array."""
+    """values: (C, *spatial) float32 in [-1, 1]; kind: image, audio, video or array.
+
+    sample_rate: audio samples per second; for video, the kept frames per second of the
+    clip (kept frames / clip length).  window: which part of the file the values cover
+    (audio: the analysed window; video: the whole clip the frames are spread over).
+    """
 
     values: torch.Tensor
     kind: str
     name: str
-    sample_rate: int | None = None  # audio samples per second, video frames per second
+    sample_rate: float | None = None
+    window: Window | None = None
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:
@@ -50,7 +79,8 @@ class Signal:
 
     def describe(self) -> str:
         shape = " x ".join(str(s) for s in self.spatial_shape)
-        return f"{self.name}: {self.kind}, {shape}, {self.channels} channel(s)"
+        text = f"{self.name}: {self.kind}, {shape}, {self.channels} channel(s)"
+        return f"{text}, {self.window.describe()}" if self.window else text
 
 
 def grid_coords(shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:
@@ -60,17 +90,28 @@ def grid_coords(shape: tuple[int, ...], device: torch.device | str = "cpu") -> t
 
 
 def to_unit_range(values: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
-    """Map [low, high] (default: the data's range) linearly onto [-1, 1] as float32."""
-    values = values.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(values)):
-        raise SignalError("the signal contains NaN or infinite values")
+    """Map [low, high] (default: the data's range) linearly onto [-1, 1] as a new float32 array.
+
+    `values` may be any view (e.g. channels moved first): the result is C-contiguous in
+    that order.  No float64 copy is made: the arithmetic runs in the input's precision in
+    small buffers and is written straight into the one float32 array.
+    """
     if values.size == 0:
         raise SignalError("the signal is empty")
-    lo = float(values.min()) if low is None else low
-    hi = float(values.max()) if high is None else high
-    if hi - lo <= 0 or float(values.max()) == float(values.min()):
+    if values.dtype == np.bool_:
+        values = values.view(np.uint8)
+    data_low, data_high = float(values.min()), float(values.max())
+    if not (math.isfinite(data_low) and math.isfinite(data_high)):  # min/max propagate NaN and inf
+        raise SignalError("the signal contains NaN or infinite values")
+    lo = data_low if low is None else low
+    hi = data_high if high is None else high
+    if hi - lo <= 0 or data_high == data_low:
         raise SignalError("the signal is constant: it has no spectrum to match")
-    return (2.0 * (values - lo) / (hi - lo) - 1.0).astype(np.float32)
+    out = np.empty(values.shape, dtype=np.float32)
+    np.subtract(values, lo, out=out, casting="unsafe")
+    out *= np.float32(2.0 / (hi - lo))
+    out -= np.float32(1.0)
+    return out
 
 
 def resize_longest(values: torch.Tensor, size: int, axes: int | None = None) -> torch.Tensor:

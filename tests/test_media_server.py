@@ -1,0 +1,123 @@
+"""The launched app, its memory capped as on a small host, receiving large media through
+gradio_client and still answering a preview afterwards.
+
+The server runs under RLIMIT_AS = 6 GiB (a 4K clip of 200 frames took 4.6 GiB, plus a
+float64 copy, before frames were streamed), and its peak resident memory during each
+upload and the preview after it must stay under 1 GiB above what it held before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from media_files import big_gif, encoded_audio, long_wav, pattern_clip
+
+from fresh_viz.app import UPLOAD_TYPES, to_slider
+from fresh_viz.models import FAMILIES
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+MB = 2**20
+ADDRESS_SPACE = 6 * 2**30
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "media"  # shared by the media test modules
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report():
+    results = {}
+    yield results
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "media_server.json").write_text(json.dumps(results, indent=1))
+
+
+def cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+@pytest.fixture(scope="module")
+def server(free_port):
+    """(url, pid) of the app in its own process under the memory cap."""
+    env = dict(os.environ, MALLOC_ARENA_MAX="2")  # glibc reserves 64 MB of address space per thread otherwise
+    process = subprocess.Popen([sys.executable, "-m", "fresh_viz", "serve", "--host", "127.0.0.1", "--port",
+                                str(free_port), "--size", "32", "--width", "32", "--depth", "2"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=cap_memory)
+    url = f"http://127.0.0.1:{free_port}/"
+    deadline = time.time() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                break
+        except OSError:
+            assert process.poll() is None and time.time() < deadline, "the app did not start under the cap"
+            time.sleep(0.5)
+    yield url, process.pid
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def controls() -> tuple:
+    # family, slider position, second knob, seed, bins, mode, width, depth, log y
+    return ("siren", to_slider(FAMILIES["siren"].knobs[0], 30.0), 0.0, 0, "64", "paper", 32, 2, False)
+
+
+def resident(pid: int, key: str) -> int:
+    return int(re.search(key + r":\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) * 1024
+
+
+UPLOADS = {  # name: (file type, maker)
+    "4K MP4, 200 frames": (".mp4", lambda media: pattern_clip(media, 3840, 2160, 200)),
+    "8K MP4, 200 frames": (".mp4", lambda media: pattern_clip(media, 7680, 4320, 200, crf=45)),
+    "1080p GIF, 200 frames": (".gif", lambda media: big_gif(media, 1920, 1080, 200)),
+    "4-minute WAV": (".wav", lambda media: long_wav(media, 4.0)),
+    "4-minute MP3": (".mp3", lambda media: encoded_audio(media, long_wav(media, 4.0), ".mp3")),
+    "4-minute FLAC": (".flac", lambda media: encoded_audio(media, long_wav(media, 4.0), ".flac")),
+    "4-minute OGG": (".ogg", lambda media: encoded_audio(media, long_wav(media, 4.0), ".ogg")),
+}
+
+
+def accepted_by_the_page(suffix: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(suffix not in UPLOAD_TYPES, strict=True,
+                             reason=f"the upload box does not list {suffix} yet (fresh_viz.signals.SUFFIXES does)")
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=accepted_by_the_page(suffix))
+                                  for name, (suffix, _) in UPLOADS.items()])
+def test_upload_then_preview_under_a_memory_cap(server, media, report, name):
+    from gradio_client import Client, handle_file
+
+    url, pid = server
+    path = UPLOADS[name][1](media)
+    assert path.stat().st_size < 50 * MB  # within the app's upload limit
+    client = Client(url, verbose=False)
+    client.predict("astronaut", *controls(), api_name="/choose_preset")  # the session and its caches warm
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # the server's peak restarts from here
+    before, start = resident(pid, "VmRSS"), time.perf_counter()
+    # Outputs: target picture, signal info, slider, then the preview's (picture, spectra, distance, ...).
+    shown = client.predict(handle_file(str(path)), *controls(), api_name="/upload")
+    assert "W = " in shown[5]
+    if "minute" in name:  # the page says which window of the recording it analyses
+        assert re.search(r"audio, 132300, 2 channel\(s\), 0.00 s to 3.00 s of 240.0\d s", shown[1]), shown[1]
+    else:
+        assert re.search(r"video, \d+ x \d+ x \d+, 3 channel\(s\)", shown[1]), shown[1]
+    uploaded = time.perf_counter() - start
+    preview = client.predict(*controls(), api_name="/preview")
+    assert "W = " in preview[2]
+    peak = resident(pid, "VmHWM") - before
+    report[name] = {"file_mb": round(path.stat().st_size / MB, 1), "upload_and_first_preview_s": round(uploaded, 2),
+                    "server_peak_above_before_mb": round(peak / MB, 1)}
+    assert peak < 1024 * MB
