@@ -27,14 +27,18 @@ class Budget:
     video_frames: int
     grid_steps: int  # training steps per value in the grid-search check
     note: str  # what was reduced, said on screen
+    audio_samples: int = 16384  # samples per channel of the audio window analysed (as many as a 128 px image)
+    video_side: int = 64  # longest side of the video frames analysed
 
 
 def budget_for(device: torch.device) -> Budget:
     if device.type == "cpu":
         return Budget(128, 128, 3, 300, 3000, 300.0, 16, 60,
-                      "Grid reduced to 128 px and width to 128 "
-                      "so previews stay live and a race takes tens of seconds (a GPU uses 512 px, width 256).")
-    return Budget(512, 256, 3, 1000, 10000, 600.0, 64, 300, "Full resolution: 512 px grid, width 256.")
+                      "Grid reduced to 128 px and width to 128, audio to windows of 16384 samples and video to "
+                      "16 frames of 64 px, so previews stay live and a race takes tens of seconds (a GPU uses "
+                      "512 px and width 256).", audio_samples=16384, video_side=64)
+    return Budget(512, 256, 3, 1000, 10000, 600.0, 64, 300, "Full resolution: 512 px grid, width 256.",
+                  audio_samples=2**18, video_side=128)
 
 
 BINS = (32, 64, 128)  # the spectrum sizes the reference studies
@@ -113,6 +117,7 @@ class Session:
     signal: Signal
     source: str  # preset name, or the uploaded file's name
     preset: str | None = None  # set when the signal is a preset (it can go in a link)
+    path: str | None = None  # the uploaded file, kept to read another window of a recording
     sweep: Sweep | None = None
     sweep_key: tuple = ()
     selection: Selection | None = None

@@ -299,3 +299,42 @@ def test_race_shows_the_gap_between_trained_and_held_out(explorer):
     trained = [trace for trace in figure.data if "trained" in trace.name]
     for train_trace, test_trace, note in zip(trained, held_out, figure.layout.annotations):
         assert note.text == f"gap {train_trace.y[-1] - test_trace.y[-1]:+.1f} dB"
+
+
+def test_an_audio_upload_gets_players_and_a_movable_window(explorer, tmp_path):
+    import soundfile
+
+    rate = 44100
+    t = np.arange(2 * rate) / rate
+    soundfile.write(tmp_path / "tone.flac", np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 880 * t)]).T,
+                    rate)
+    view = explorer.upload(str(tmp_path / "tone.flac"), None, DEFAULTS)
+    signal = view["session"].signal
+    assert signal.kind == "audio" and signal.values.shape == (2, SMALL.audio_samples)  # the preview budget
+    for name in ("target", "output"):
+        assert view[f"{name}_audio"]["visible"] and Path(view[f"{name}_audio"]["value"]).suffix == ".wav"
+        assert view[f"{name}_video"]["visible"] is False
+    assert view["default_audio"]["visible"] and view["default_audio"]["value"] is None  # emptied for a new signal
+    assert view["audio_start"]["visible"] and "of 2.00 s" in view["audio_start"]["label"]
+    moved = explorer.move_window(view["session"], 1.5, DEFAULTS)
+    assert moved["session"].signal.window.start == pytest.approx(1.5)
+    assert "1.50 s to" in moved["signal_info"]
+    played = explorer.play_output(moved["session"], Controls("siren", 3000.0, width=32, depth=2))
+    assert Path(played["output_audio"]["value"]).exists()
+
+
+def test_a_video_gets_players_for_target_output_and_both_reconstructions(explorer):
+    state = load_preset("orbit", SMALL)
+    view = explorer.show_signal(state, DEFAULTS)
+    for name in ("target", "output"):
+        assert view[f"{name}_video"]["visible"] and Path(view[f"{name}_video"]["value"]).suffix == ".mp4"
+        assert view[f"{name}_audio"]["visible"] is False
+    assert view["audio_start"]["visible"] is False  # a preset has no recording to move through
+    last = list(explorer.train(state, 10, None, DEFAULTS))[-1]
+    assert Path(last["default_video"]["value"]).exists() and Path(last["fresh_video"]["value"]).exists()
+
+
+def test_an_image_hides_every_player(explorer):
+    view = explorer.show_signal(load_preset("blobs", SMALL), DEFAULTS)
+    assert all(view[f"{name}_{kind}"]["visible"] is False for name in ("target", "output", "default", "fresh")
+               for kind in ("audio", "video"))

@@ -337,3 +337,23 @@ def test_the_race_shades_and_labels_the_gap(browser, url):
                           ".map(e => e.textContent)")
     assert len(notes) == 2 and all(text.startswith("gap ") for text in notes)
     page.close()
+
+
+def test_audio_and_video_can_be_played(browser, url):
+    page = open_page(browser, url)
+    choose_preset(page, "Chirp (audio)", "chirp")
+    for elem_id in ("target-audio", "output-audio"):
+        page.wait_for_selector(f"#{elem_id} button[aria-label='Play']", timeout=30_000)
+        source = page.get_attribute(f"#{elem_id} a[data-testid='download-link']", "href")
+        assert source and source.endswith(".wav")
+    assert not page.locator("#target-video").is_visible()
+    choose_preset(page, "Orbiting dot (video)", "orbit")
+    for elem_id in ("target-video", "output-video"):
+        page.wait_for_selector(f"#{elem_id} video", state="attached", timeout=30_000)
+        source = page.get_attribute(f"#{elem_id} video", "src")
+        assert source and source.endswith(".mp4")
+    playable = page.evaluate("document.querySelector('#target-video video').canPlayType('video/mp4; codecs=\"avc1\"')")
+    assert playable in ("probably", "maybe")
+    assert not page.locator("#target-audio").is_visible()
+    shot(page, "14-video-players")
+    page.close()

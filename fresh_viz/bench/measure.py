@@ -11,7 +11,7 @@ import torch
 
 from ..fresh import select_embedding
 from ..models import build, get_family
-from ..signals import PRESETS, make_preset, write_wav
+from ..signals import PRESETS, make_preset, write_audio
 from ..spectrum import Reduction, dft_magnitude, prepare_target
 from ..state import Controls, budget_for
 from ..train import fit
@@ -28,9 +28,7 @@ def _audio_upload(folder: Path) -> str:
     rng = np.random.default_rng(0)
     left = np.sin(2 * np.pi * 440 * t) + 0.3 * np.sin(2 * np.pi * 3100 * t) + 0.05 * rng.standard_normal(t.size)
     right = np.sin(2 * np.pi * 660 * t) + 0.05 * rng.standard_normal(t.size)
-    path = folder / "tones.wav"
-    write_wav(path, np.stack([left, right]) / 1.5, 44100)
-    return str(path)
+    return str(write_audio(np.stack([left, right]) / 1.5, 44100, folder, "tones"))
 
 
 def bench_preview(device: torch.device, changes: int = 24) -> list[dict]:

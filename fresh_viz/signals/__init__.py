@@ -51,7 +51,7 @@ __all__ = ["ARRAY_SUFFIXES", "AUDIO_SUFFIXES", "DEFAULT_AUDIO_SECONDS", "DEFAULT
 
 
 def load_signal(path: str | Path, size: int | None = None, *, frames: int = MAX_FRAMES, start: float = 0.0,
-                duration: float | None = None) -> Signal:
+                duration: float | None = None, max_samples: int | None = None) -> Signal:
     """Load an image, audio, video or .npy file (see SUFFIXES).
 
     size: the longest spatial side after resizing; images and video frames are shrunk
@@ -60,6 +60,7 @@ def load_signal(path: str | Path, size: int | None = None, *, frames: int = MAX_
     frames: video only, how many frames to keep, spread evenly across the whole clip.
     start, duration: audio only, the window analysed in seconds (duration defaults to
         DEFAULT_AUDIO_SECONDS; math.inf reads to the end); `Signal.window` records it.
+    max_samples: audio only, a cap on the window's samples per channel at the file's own rate.
     """
     path = Path(path)
     if not path.is_file():
@@ -77,7 +78,7 @@ def load_signal(path: str | Path, size: int | None = None, *, frames: int = MAX_
     if suffix in IMAGE_SUFFIXES:
         signal = Signal(load_image(path, size), "image", path.stem)
     elif suffix in AUDIO_SUFFIXES:
-        samples, rate, window = load_audio(path, start, duration)
+        samples, rate, window = load_audio(path, start, duration, max_samples)
         signal = Signal(samples, "audio", path.stem, rate, window)
     elif suffix in VIDEO_SUFFIXES:
         clip, rate, window = load_video(path, size or DEFAULT_FRAME_SIZE, frames)

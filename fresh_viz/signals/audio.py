@@ -20,11 +20,13 @@ MAX_RATE = 1_000_000
 BLOCK_FRAMES = 65_536  # frames decoded per read: the only buffer besides the result
 
 
-def load_audio(path: Path, start: float = 0.0, duration: float | None = None) -> tuple[torch.Tensor, int, Window]:
+def load_audio(path: Path, start: float = 0.0, duration: float | None = None,
+               max_samples: int | None = None) -> tuple[torch.Tensor, int, Window]:
     """(C, L) in [-1, 1], the sample rate and the window read.
 
     The window starts at `start` seconds and lasts `duration` seconds (default
-    DEFAULT_AUDIO_SECONDS; math.inf for the rest of the file), clipped to the file's end.
+    DEFAULT_AUDIO_SECONDS; math.inf for the rest of the file), clipped to the file's end
+    and to `max_samples` samples per channel when given (what a device can preview live).
     Rate, channels and length come from the header and are checked before decoding.
     Values are scaled by the window's peak, so zero stays zero.
     """
@@ -40,7 +42,8 @@ def load_audio(path: Path, start: float = 0.0, duration: float | None = None) ->
             first = round(start * rate)
             if first >= frames - 1:
                 raise SignalError(f"{path.name} lasts {frames / rate:.2f} s; the window cannot start at {start:g} s")
-            count = min(frames - first, math.ceil(duration * rate) if math.isfinite(duration) else frames)
+            count = min(frames - first, math.ceil(duration * rate) if math.isfinite(duration) else frames,
+                        max_samples or frames)
             if count * channels > MAX_SAMPLES:
                 raise SignalError(f"a {count / rate:.1f} s window of {path.name} holds {count * channels:,} samples; "
                                   f"the limit is {MAX_SAMPLES:,} (choose a shorter duration)")

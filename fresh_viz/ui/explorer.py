@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -19,8 +20,20 @@ import torch
 
 from .. import plots
 from ..fresh import Progress, Selection, select_embedding
-from ..models import FAMILIES, build
-from ..signals import KIND_NDIM, PRESETS, Signal, SignalError, load_signal, make_preset, resize_signal
+from ..models import FAMILIES, build, render
+from ..signals import (
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    KIND_NDIM,
+    PRESETS,
+    VIDEO_SUFFIXES,
+    Signal,
+    SignalError,
+    grid_coords,
+    load_signal,
+    make_preset,
+    resize_signal,
+)
 from ..spectrum import band_errors
 from ..state import Budget, Controls, Session, controls_from_query, query_for
 from ..train import fit
@@ -29,7 +42,10 @@ from .knobs import from_slider, knob_updates, number_update
 
 UI_INTERVAL = 0.3  # seconds between training updates on screen
 PREVIEW = ("output_image", "spectra", "distance", "cdf", "dft", "share_query")
-SIGNAL = ("session", "target_image", "signal_info", "preset", "param_position", "param_value", *PREVIEW)
+PLAYED = ("target", "output", "default", "fresh")  # what gets an audio or video player: name_audio, name_video
+PLAYERS = tuple(f"{name}_{kind}" for name in PLAYED for kind in ("audio", "video"))
+SIGNAL = ("session", "target_image", "signal_info", "preset", "param_position", "param_value", "audio_start",
+          *PREVIEW, *PLAYERS)
 
 
 def load_preset(name: str, budget: Budget) -> Session:
@@ -39,14 +55,31 @@ def load_preset(name: str, budget: Budget) -> Session:
     return Session(make_preset(name, size), name, preset=name)
 
 
-def load_upload(path: str, budget: Budget) -> Session:
-    signal = load_signal(path)
-    if signal.kind == "video" and signal.values.shape[1] > budget.video_frames:
-        keep = np.linspace(0, signal.values.shape[1] - 1, budget.video_frames).round().astype(int)
-        signal = Signal(signal.values[:, keep], signal.kind, signal.name, signal.sample_rate)
-    if signal.kind != "audio":
-        signal = resize_signal(signal, budget.size if signal.kind == "image" else min(budget.size, 64))
-    return Session(signal, path.rsplit("/", 1)[-1])
+def load_upload(path: str, budget: Budget, start: float = 0.0) -> Session:
+    """An uploaded file at the budget's analysis size: images and video frames shrunk while
+    decoding, video frames spread across the clip, audio a window of `budget.audio_samples`
+    samples from `start` seconds."""
+    suffix = Path(path).suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        signal = load_signal(path, start=start, max_samples=budget.audio_samples)
+    elif suffix in VIDEO_SUFFIXES:
+        signal = load_signal(path, budget.video_side, frames=budget.video_frames)
+    elif suffix in IMAGE_SUFFIXES:
+        signal = load_signal(path, budget.size)
+    else:
+        signal = fit_to_budget(load_signal(path), budget)
+    return Session(signal, Path(path).name, path=path)
+
+
+def fit_to_budget(signal: Signal, budget: Budget) -> Signal:
+    """An array's signal cut to what the budget previews live: frames, sides, samples."""
+    values = signal.values
+    if signal.kind == "audio":
+        return Signal(values[:, : budget.audio_samples], signal.kind, signal.name, signal.sample_rate)
+    if signal.kind == "video" and values.shape[1] > budget.video_frames:
+        keep = np.linspace(0, values.shape[1] - 1, budget.video_frames).round().astype(int)
+        signal = Signal(values[:, keep], signal.kind, signal.name, signal.sample_rate)
+    return resize_signal(signal, budget.size if signal.kind == "image" else budget.video_side)
 
 
 def thumbnails() -> list[tuple[np.ndarray, str]]:
@@ -73,6 +106,38 @@ class Explorer:
 
     def picture(self, values: torch.Tensor, kind: str) -> str:
         return self.files.save(plots.picture(values, kind))
+
+    def players(self, signal: Signal, **played: torch.Tensor | None) -> dict:
+        """Audio or video players (for signals of that kind; hidden otherwise) for each named
+        output: name=values (C, *spatial) loads a new file, name=None empties the player."""
+        views = {}
+        for name, values in played.items():
+            for kind in ("audio", "video"):
+                if signal.kind != kind:
+                    views[f"{name}_{kind}"] = gr.update(visible=False, value=None)
+                elif values is None:
+                    views[f"{name}_{kind}"] = gr.update(visible=True, value=None)
+                elif kind == "audio":
+                    views[f"{name}_{kind}"] = gr.update(visible=True, value=self.files.save_audio(
+                        values, signal.sample_rate or 16000))
+                else:
+                    views[f"{name}_{kind}"] = gr.update(visible=True, value=self.files.save_video(
+                        values, signal.sample_rate or 8))
+        return views
+
+    def untrained_output(self, signal: Signal, controls: Controls) -> torch.Tensor:
+        """The untrained model over the signal's whole grid (every frame, every sample): (C, *spatial)."""
+        model = build(controls.family, signal.ndim, signal.channels, [controls.seed], controls.width, controls.depth,
+                      controls.knob_values(signal.ndim), self.device)
+        with torch.inference_mode():
+            output = render(model, grid_coords(signal.spatial_shape, self.device))
+        return output[0].reshape(signal.channels, *signal.spatial_shape).cpu()
+
+    def play_output(self, state: Session | None, controls: Controls) -> dict:
+        """The untrained output's player, once a slider is let go (not on every step of a drag)."""
+        if state is None or state.signal.kind not in ("audio", "video"):
+            return {}
+        return self.players(state.signal, output=self.untrained_output(state.signal, controls))
 
     # -- the live preview
 
@@ -128,12 +193,20 @@ class Explorer:
 
     def show_signal(self, state: Session, controls: Controls) -> dict:
         """A new signal: target and preview shown, the knob at `controls.value` (default: the family's)."""
+        signal = state.signal
         guide = PRESETS[state.preset].guide if state.preset else "An uploaded signal."
-        knob = controls.knob(state.signal.ndim)
-        return {"session": state, "target_image": self.picture(state.signal.values, state.signal.kind),
-                "signal_info": f"**{state.signal.describe()}** ({state.source})\n\n{guide}",
-                "preset": gr.update(value=state.preset), **knob_updates(knob, controls.value),
-                **self.preview(state, controls)}
+        knob = controls.knob(signal.ndim)
+        window = signal.window if signal.kind == "audio" and state.path else None
+        start = gr.update(visible=False) if window is None else gr.update(
+            visible=True, value=round(window.start, 3), maximum=window.total,
+            label=f"Window start (s): analysing {window.duration:.2f} s of {window.total:.2f} s")
+        shown = replace(controls, value=knob.default if controls.value is None else controls.value)
+        return {"session": state, "target_image": self.picture(signal.values, signal.kind),
+                "signal_info": f"**{signal.describe()}** ({state.source})\n\n{guide}",
+                "preset": gr.update(value=state.preset), "audio_start": start, **knob_updates(knob, controls.value),
+                **self.preview(state, controls),
+                **self.players(signal, target=signal.values, output=self.untrained_output(signal, shown),
+                               default=None, fresh=None)}
 
     def choose_preset(self, name: str, controls: Controls) -> dict:
         return self.show_signal(load_preset(name, self.budget), replace(controls, value=None))
@@ -158,12 +231,22 @@ class Explorer:
             raise gr.Error(str(err)) from None
         return self.show_signal(fresh, replace(controls, value=None))
 
+    def move_window(self, state: Session | None, start: float | None, controls: Controls) -> dict:
+        """Analyse another window of an uploaded recording, from `start` seconds."""
+        if state is None or state.path is None or state.signal.kind != "audio":
+            return {}
+        try:
+            moved = load_upload(state.path, self.budget, float(start or 0.0))
+        except (SignalError, OSError) as err:
+            raise gr.Error(str(err)) from None
+        return self.show_signal(moved, controls)
+
     def family_changed(self, state: Session | None, controls: Controls) -> dict:
         """A new family: its knobs at their defaults, its learning rate, and the preview."""
         ndim = state.signal.ndim if state else 2
         chosen = replace(controls, value=None, second=None)
         return {**knob_updates(chosen.knob(ndim)), "second": second_knob_update(chosen.family, ndim),
-                "lr": chosen.model.lr, **self.preview(state, chosen)}
+                "lr": chosen.model.lr, **self.preview(state, chosen), **self.play_output(state, chosen)}
 
     # -- FreSh
 
@@ -195,7 +278,8 @@ class Explorer:
                                 f"{sum(result.seed_counts)} untrained models in {result.seconds:.1f} s, "
                                 f"{setting}.{capped}",
                 "export": gr.update(value=export), **knob_updates(knob, result.best),
-                **self.preview(state, replace(controls, value=result.best))}
+                **self.preview(state, replace(controls, value=result.best)),
+                **self.play_output(state, replace(controls, value=result.best))}
 
     # -- training
 
@@ -231,10 +315,12 @@ class Explorer:
                 status = f"**Finished{capped}**: {report.step} steps in {report.seconds:.1f} s. " + "; ".join(
                     f"{n}: {report.psnr[i]:.2f} dB on all samples, {report.test_psnr[i]:.2f} dB held out "
                     f"(gap {report.train_psnr[i] - report.test_psnr[i]:+.2f} dB)" for i, n in enumerate(names))
+            played = self.players(signal, default=report.reconstruction[0].cpu(),
+                                  fresh=report.reconstruction[1].cpu()) if report.done else {}
             yield {"psnr_plot": plots.psnr_figure(curves, total),
                    "default_image": self.picture(report.reconstruction[0], signal.kind),
                    "fresh_image": self.picture(report.reconstruction[1], signal.kind),
-                   "train_status": status, "band_plot": plots.band_error_figure(bands)}
+                   "train_status": status, "band_plot": plots.band_error_figure(bands), **played}
 
     def grid_check(self, state: Session | None, lr: float | None, controls: Controls) -> Iterator[dict]:
         """Train every value of the family's grid for a short budget, all at once (one

@@ -11,7 +11,10 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
+
+from ..signals import write_audio, write_video
 
 
 class OutputFiles:
@@ -46,6 +49,14 @@ class OutputFiles:
     def new_path(self, suffix: str) -> Path:
         """A fresh file name in the folder; pass the written file to `keep_track`."""
         return self.folder / f"{uuid.uuid4().hex}{suffix}"
+
+    def save_audio(self, values: torch.Tensor, rate: float) -> str:
+        """(C, L) samples in [-1, 1] as a WAV file a browser plays."""
+        return self.keep_track(write_audio(values, rate, self.folder))
+
+    def save_video(self, values: torch.Tensor, fps: float) -> str:
+        """(C, T, H, W) frames in [-1, 1] as an H.264 MP4 file a browser plays."""
+        return self.keep_track(write_video(values, fps, self.folder))
 
     def keep_track(self, path: Path) -> str:
         with self.lock:

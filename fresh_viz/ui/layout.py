@@ -14,14 +14,14 @@ import torch
 
 from ..device import describe
 from ..models import FAMILIES
-from ..signals import PRESETS
+from ..signals import PRESETS, SUFFIXES
 from ..spectrum import MODE_TITLES, MODES
 from ..state import BINS, Budget
 from .explorer import thumbnails
 from .knobs import LOG_STEP, to_slider
 
 DEFAULT_PRESET = "astronaut"
-UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".wav", ".gif", ".mp4", ".npy"]
+UPLOAD_TYPES = list(SUFFIXES)
 CONTROLS = {"family": "family", "value": "param_value", "second": "second", "seed": "seed", "bins": "bins",
             "mode": "mode", "width": "width", "depth": "depth", "log_y": "log_y"}  # Controls field -> widget
 
@@ -37,6 +37,7 @@ class Widgets:
     preset: gr.Dropdown
     upload: gr.File
     signal_info: gr.Markdown
+    audio_start: gr.Number
     family: gr.Dropdown
     param_position: gr.Slider
     param_value: gr.Number
@@ -52,6 +53,10 @@ class Widgets:
     share_query: gr.Textbox
     target_image: gr.Image
     output_image: gr.Image
+    target_audio: gr.Audio
+    output_audio: gr.Audio
+    target_video: gr.Video
+    output_video: gr.Video
     distance: gr.HTML
     spectra: gr.Plot
     cdf: gr.Plot
@@ -69,6 +74,10 @@ class Widgets:
     psnr_plot: gr.Plot
     default_image: gr.Image
     fresh_image: gr.Image
+    default_audio: gr.Audio
+    fresh_audio: gr.Audio
+    default_video: gr.Video
+    fresh_video: gr.Video
     band_plot: gr.Plot
     grid_button: gr.Button
     grid_status: gr.Markdown
@@ -94,6 +103,17 @@ class Widgets:
         return {field: getattr(self, name) for field, name in CONTROLS.items()}
 
 
+def _players(*names_and_labels: str, prefix: str = "") -> dict:
+    """Hidden audio and video players for pairs (name, label); shown for signals of their kind."""
+    widgets = {}
+    for name, label in zip(names_and_labels[::2], names_and_labels[1::2]):
+        widgets[f"{name}_audio"] = gr.Audio(label=label, type="filepath", interactive=False, visible=False,
+                                            elem_id=f"{prefix}{name}-audio")
+        widgets[f"{name}_video"] = gr.Video(label=label, interactive=False, visible=False, loop=True,
+                                            elem_id=f"{prefix}{name}-video")
+    return widgets
+
+
 def build_layout(device: torch.device, budget: Budget) -> Widgets:
     """Create and place every widget; call inside a `gr.Blocks` context."""
     first = FAMILIES["siren"].knobs[0]
@@ -112,9 +132,12 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                                       allow_preview=False, elem_id="preset-gallery")
             w["preset"] = gr.Dropdown([(p.title, name) for name, p in PRESETS.items()], value=DEFAULT_PRESET,
                                       label="Preset", elem_id="preset-select")
-            w["upload"] = gr.File(label="...or upload an image, WAV, GIF/MP4 or .npy", file_types=UPLOAD_TYPES,
-                                  type="filepath", elem_id="signal-input")
+            w["upload"] = gr.File(label="...or upload an image, audio (WAV, FLAC, OGG, MP3), video (MP4, MOV, "
+                                  "WebM, GIF...) or .npy", file_types=UPLOAD_TYPES, type="filepath",
+                                  elem_id="signal-input")
             w["signal_info"] = gr.Markdown(elem_id="signal-info")
+            w["audio_start"] = gr.Number(0.0, label="Window start (s)", minimum=0.0, visible=False,
+                                         elem_id="audio-start")
             w["family"] = gr.Dropdown([(cls.title, name) for name, cls in FAMILIES.items()], value="siren",
                                       label="Model family", elem_id="model-family")
             # The number is the value itself (what people read and type); the slider beside it moves on a
@@ -150,6 +173,8 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                                              format="png")
                 w["output_image"] = gr.Image(label="Untrained model output", interactive=False,
                                              elem_id="output-image", format="png")
+            with gr.Row():
+                w.update(_players("target", "Target", "output", "Untrained model output"))
             w["distance"] = gr.HTML(elem_id="wasserstein-value")
             with gr.Tabs():
                 with gr.Tab("Spectra"):
@@ -192,6 +217,8 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                                               format="png")
                 w["fresh_image"] = gr.Image(label="Slider value", interactive=False, elem_id="train-fresh-image",
                                             format="png")
+            with gr.Row():
+                w.update(_players("default", "Default", "fresh", "Slider value", prefix="train-"))
             w["band_plot"] = gr.Plot(label="Error per frequency band", elem_id="band-error-plot")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):

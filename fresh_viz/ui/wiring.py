@@ -62,6 +62,12 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
     def control_changed(state, **raw) -> dict:
         return w.named(explorer.preview(state, Controls.from_page(**raw)))
 
+    def slider_released(state, **raw) -> dict:
+        return w.named(explorer.play_output(state, Controls.from_page(**raw)))
+
+    def window_moved(state, start: float | None, **raw) -> dict:
+        return w.named(explorer.move_window(state, start, Controls.from_page(**raw)))
+
     def fresh_pressed(state, full: bool, progress=gr.Progress(), **raw) -> dict:  # noqa: B008 (Gradio injects it)
         report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
         return w.named(explorer.fresh(state, full, Controls.from_page(**raw), report))
@@ -84,7 +90,8 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         for view in comparison.train_all(state, steps, Controls.from_page(**raw)):
             yield w.named(view)
 
-    on_knob = [w.param_position, w.param_value, w.second, w.lr, *preview_out]
+    output_players = w.get("output_audio", "output_video")
+    on_knob = [w.param_position, w.param_value, w.second, w.lr, *preview_out, *output_players]
     demo.load(gpu(page_opened), [w.preset], signal_out + w.get("family", "second", "seed", "bins", "mode", "notice"),
               inputs_kwargs=controls, api_name=False)
     w.gallery.select(preset_picked, None, w.preset, api_name=False).then(
@@ -100,12 +107,21 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
               api_name=False, **live)
     for control in (w.second, w.seed, w.width, w.depth, w.bins, w.mode, w.log_y):
         control.input(gpu(control_changed), [w.session], preview_out, inputs_kwargs=controls, api_name=False, **live)
+    # Players follow the untrained output once a slider is let go, not on every step of a drag.
+    for slider in (w.param_position, w.second, w.seed, w.width, w.depth):
+        slider.release(gpu(slider_released), [w.session], output_players, inputs_kwargs=controls, api_name=False,
+                       **live)
+    for event in (w.param_value.submit, w.param_value.blur):
+        event(gpu(slider_released), [w.session], output_players, inputs_kwargs=controls, api_name=False, **live)
+    for event in (w.audio_start.submit, w.audio_start.blur):
+        event(gpu(window_moved), [w.session, w.audio_start], signal_out, inputs_kwargs=controls, api_name=False)
     w.fresh_button.click(gpu(fresh_pressed), [w.session, w.full],
                          w.get("session", "fresh_plot", "param_position", "param_value", "fresh_status", "export")
-                         + preview_out, inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh",
-                         api_name="fresh")
+                         + preview_out + output_players, inputs_kwargs=controls, concurrency_limit=1,
+                         concurrency_id="fresh", api_name="fresh")
     train_event = w.train_button.click(gpu(train_pressed), [w.session, w.steps, w.lr],
-                                       w.get("psnr_plot", "default_image", "fresh_image", "train_status", "band_plot"),
+                                       w.get("psnr_plot", "default_image", "fresh_image", "train_status", "band_plot",
+                                             "default_audio", "fresh_audio", "default_video", "fresh_video"),
                                        inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train",
                                        api_name="train")
     grid_event = w.grid_button.click(gpu(grid_pressed), [w.session, w.lr], w.get("grid_plot", "grid_status"),
