@@ -60,7 +60,8 @@ def list_signals(pattern: str) -> list[str]:
                not Path(c).name.startswith(".") and Path(c).is_file()]
     if not signals:
         known = ", ".join(sorted(SIGNAL_SUFFIXES))
-        raise SignalError(f"{pattern} holds no signal files ({known})")
+        where = f"{pattern} holds" if path.is_dir() else f"{pattern} matches"
+        raise SignalError(f"{where} no signal files ({known})")
     return sorted(signals, key=natural_key)
 
 

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     if names_many(args.path):
         raise UsageError(f"{args.path} names several signals; give --out results.jsonl")
     if args.task_id is not None or args.num_tasks is not None:
-        raise UsageError("--task-id and --num-tasks split a run with --out")
+        raise UsageError("--task-id and --num-tasks need --out (they split a run over many signals)")
     result, signal = select_one(args, device, args.path)
     out = result.to_json()
     lines = [f"{signal.describe()}; {result.model}, spectrum mode {result.mode}, {result.bins} bins"]
