@@ -156,13 +156,12 @@ def test_rows_are_added_to_existing_files_as_the_reference_does(tmp_path, capsys
     assert len(read_csv(results / "wasserstein_best.csv")) == 2
 
 
-def test_plots_flag_draws_one_figure_per_size_and_configuration(tmp_path, capsys):
+def test_plots_flag_draws_one_figure_per_configuration(tmp_path, capsys):
     target, out = make_folder(tmp_path, outputs=2)
     result = run_outputs(capsys, target, out, tmp_path / "R", "--plots", "--sizes", "32,64")
-    for n in (32, 64):
-        for omega in OMEGAS:
-            png = tmp_path / "R" / "target" / "plots" / str(n) / f"({omega}, 1.0, 6.0).png"
-            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for omega in OMEGAS:
+        png = tmp_path / "R" / "target" / "plots" / f"({omega}, 1.0, 6.0).png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and str(png) in result["files"]
     assert result["plot_seconds"] > 0
 
 
