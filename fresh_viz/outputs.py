@@ -18,7 +18,8 @@ configuration may hold any number of outputs (the reference fails past 10: more
 target frames are drawn, the first 10 as the reference draws them), the box is
 that of the frame actually compared and is cropped before downscaling, and the
 symmetric and radial modes keep non-square images unstretched.  The DFTs run in
-batches through `spectrum.py`'s reductions.  Arrays are read without unpickling.
+batches, over the half plane `rfftn` returns, through `spectrum.py`'s reductions.
+Arrays are read without unpickling.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def target_frames(array: np.ndarray) -> np.ndarray:
     frames = array[None] if array.ndim == 3 else array
     if frames.shape[-1] <= 3:
         frames = np.moveaxis(frames, -1, 1)
-    if frames.shape[1] > MAX_CHANNELS or min(frames.shape[2:]) < 2:
+    if frames.shape[0] < 1 or not 1 <= frames.shape[1] <= MAX_CHANNELS or min(frames.shape[2:]) < 2:
         raise OutputsError(f"the target has shape {array.shape}; expected (H, W, C), (C, H, W) or (N, H, W, C)")
     return frames
 
@@ -185,8 +186,11 @@ def check_output_shape(output: Output, frames: int) -> None:
         raise OutputsError(f"{output.name} has {output.shape[0]} frames but the target has {frames}; each output "
                            "frame is compared with the target frame of the same index")
     image = output.shape[1:] if len(output.shape) == 4 else output.shape
-    channels = 1 if len(image) == 2 else image[-1] if image[-1] <= 3 else image[0]
-    if channels > MAX_CHANNELS or min(output.shape[-2:]) < 2:
+    if len(image) == 2:
+        channels, spatial = 1, image
+    else:  # channels last when the last axis has at most 3 entries, as the reference decides
+        channels, spatial = (image[-1], image[:2]) if image[-1] <= 3 else (image[0], image[1:])
+    if not 1 <= channels <= MAX_CHANNELS or min(spatial) < 2 or output.shape[0] < 1:
         raise OutputsError(f"{output.name} has shape {output.shape}; expected (C, H, W), (H, W, C) or a leading "
                            "frame axis")
 
@@ -298,7 +302,7 @@ class SpectrumMaker:
         return tuple(max(2, round(s * scale)) for s in shape)
 
     def full(self, images: list[torch.Tensor], names: list[str]) -> list[torch.Tensor]:
-        """Each image's whole reduced spectrum, DC at 0: one DFT per group of equal shapes.
+        """Each image's whole reduced spectrum, DC at 0, float64 on the CPU: one DFT per group of equal shapes.
         A NaN or infinity anywhere in an image spreads over its whole spectrum, so it is caught here."""
         result: list[torch.Tensor | None] = [None] * len(images)
         groups: dict[tuple[int, ...], list[int]] = {}
@@ -307,7 +311,8 @@ class SpectrumMaker:
         for shape, members in groups.items():
             if shape not in self.reductions:
                 self.reductions[shape] = HalfPlane(shape, self.mode, self.device)
-            spectra = self.reductions[shape](torch.stack([images[i] for i in members]))
+            # Small from here on: W and the summaries in float64 on the CPU (MPS has no float64).
+            spectra = self.reductions[shape](torch.stack([images[i] for i in members])).cpu().double()
             finite = torch.isfinite(spectra).all(1).tolist()
             for i, spectrum, ok in zip(members, spectra, finite):
                 if not ok:
@@ -401,17 +406,16 @@ def compare_outputs(target: np.ndarray, outputs: Mapping[str, Sequence[Output]],
         for pairs, n in zip(plan, sizes):
             mine = [pairs[config][i] for i in range(len(files))]
             out = torch.stack([crop(output_spectra[(i, p.output_frame, view(p.target_frame, n))], n)
-                               for i, p in enumerate(mine)]).double()
+                               for i, p in enumerate(mine)])
             tgt = torch.stack([crop(target_spectra[(p.target_frame, view(p.target_frame, n))], n)
-                               for p in mine]).double()
+                               for p in mine])
             distances[n].append(wasserstein(out, tgt).tolist())
-            spectra[n].append(normalised(out).float().cpu())
+            spectra[n].append(normalised(out).float())
         if progress:
             progress((done + 1) / len(outputs), f"configuration {config}: {len(files)} outputs compared")
     mean_targets = {}
     for pairs, n in zip(plan, sizes):
         used = sorted({(p.target_frame, view(p.target_frame, n)) for row in pairs.values() for p in row}, key=repr)
-        mean_targets[n] = normalised(torch.stack([crop(target_spectra[k], n) for k in used]).double()
-                                     ).mean(0).float().cpu()
+        mean_targets[n] = normalised(torch.stack([crop(target_spectra[k], n) for k in used])).mean(0).float()
     return Comparison(list(outputs), sizes, mode, distances, spectra, mean_targets,
                       time.perf_counter() - start, str(maker.device))

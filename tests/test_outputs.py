@@ -177,6 +177,14 @@ def test_symmetric_mode_keeps_a_non_square_target_unstretched(tmp_path):
     assert max(paper.target_spectrum[40:60]) < 0.05 * max(symmetric.target_spectrum)
 
 
+def test_grey_outputs_read_the_same_in_every_layout():
+    rng = np.random.default_rng(3)
+    target, image = rng.random((16, 20, 1)), rng.random((16, 20))
+    layouts = {"a": [image[..., None]], "b": [image[None]], "c": [image]}  # (H, W, 1), (1, H, W), (H, W)
+    distances = select_outputs(target, layouts, bins=16, mode="symmetric").distance
+    assert distances[0] > 0 and distances == pytest.approx([distances[0]] * 3, rel=1e-9)
+
+
 def save_pickled(path):
     with path.open("wb") as handle:
         np.lib.format.write_array(handle, np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -222,3 +230,12 @@ def test_pickle_is_never_loaded(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
     assert main(["outputs", "--dataset", str(tmp_path / "target.npy"), "--model_output", str(tmp_path / "out"),
                  "--results_root", str(tmp_path / "R")]) == 2
+
+
+def test_an_unwritable_results_root_exits_2_with_one_line(tmp_path, capsys):
+    target, out = make_folder(tmp_path, outputs=1)
+    (tmp_path / "file").write_text("in the way")
+    code = main(["outputs", "--dataset", str(target), "--model_output", str(out), "--results_root",
+                 str(tmp_path / "file" / "R")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "file" in lines[0] and "Traceback" not in lines[0]

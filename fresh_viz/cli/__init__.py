@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, SignalError, ValueError) as err:
         print(f"fresh_viz: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a results file or folder that cannot be written, a disk that is full
+        print(f"fresh_viz: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("fresh_viz: interrupted", file=sys.stderr)
         return 130

@@ -63,6 +63,7 @@ def draw_choices(chosen: dict[tuple[str, str], dict[float, int]], path: Path) ->
     """One bar chart per (model, param): signals per chosen value (values are grid points, so bars, not bins)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     panels = max(1, len(chosen))
     figure = Figure(figsize=(6.4, 2.8 * panels), dpi=100, layout="constrained")
@@ -73,5 +74,6 @@ def draw_choices(chosen: dict[tuple[str, str], dict[float, int]], path: Path) ->
         axes.set(title=f"{model}: FreSh's choice of {param} over {sum(counts.values())} signals",
                  xlabel=param, ylabel="signals")
         axes.tick_params(axis="x", labelrotation=45 if len(labels) > 12 else 0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
