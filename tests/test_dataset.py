@@ -137,7 +137,8 @@ def test_a_real_process_killed_with_sigkill_resumes_where_it_stopped(tmp_path, c
     write_images(folder, [f"{i}.png" for i in range(8)])
     out = tmp_path / "r.jsonl"
     argv = [sys.executable, "-m", "fresh_viz", "select", str(folder), "--out", str(out), "--model", "siren",
-            "--values", "10,20,30,40,50,60", "--seeds", "3", "--size", "24", "--width", "64", "--depth", "2"]
+            "--values", "10,20,30,40,50,60,70,80", "--seeds", "4", "--size", "48", "--width", "128", "--depth", "3"]
+    # about 0.3 s a signal on an idle core: time enough to kill it between the second line and the last
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
