@@ -399,16 +399,15 @@ def compare_outputs(target: np.ndarray, outputs: Mapping[str, Sequence[Output]],
                 images.append(maker.prepare(image, how))
                 keys.append((i, frame, how))
         output_spectra = dict(zip(keys, maker.full(images, [files[i].name for i, _, _ in keys])))
-        missing = sorted({(pairs[config][i].target_frame, view(pairs[config][i].target_frame, n))
-                          for pairs, n in zip(plan, sizes) for i in range(len(files))} - set(target_spectra), key=repr)
+        missing = sorted({(p.target_frame, view(p.target_frame, n)) for pairs, n in zip(plan, sizes)
+                          for p in pairs[config]} - set(target_spectra), key=repr)
         prepared = [maker.prepare(target[frame], how) for frame, how in missing]
         target_spectra.update(zip(missing, maker.full(prepared, [f"the target, frame {f}" for f, _ in missing])))
         for pairs, n in zip(plan, sizes):
-            mine = [pairs[config][i] for i in range(len(files))]
             out = torch.stack([crop(output_spectra[(i, p.output_frame, view(p.target_frame, n))], n)
-                               for i, p in enumerate(mine)])
+                               for i, p in enumerate(pairs[config])])
             tgt = torch.stack([crop(target_spectra[(p.target_frame, view(p.target_frame, n))], n)
-                               for p in mine])
+                               for p in pairs[config]])
             distances[n].append(wasserstein(out, tgt).tolist())
             spectra[n].append(normalised(out).float())
         if progress:
