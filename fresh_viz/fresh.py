@@ -42,6 +42,7 @@ class Selection:
     target_spectrum: list[float] = field(repr=False)
     model_spectra: list[list[float]] = field(repr=False)  # mean spectrum per value
     stopped: bool = False  # the time cap ended the sweep early; the result covers what was done
+    labels: list[str] = field(default_factory=list)  # configuration names that `values` stand for (saved outputs)
 
     @property
     def best_index(self) -> int:
@@ -52,6 +53,8 @@ class Selection:
         if not spectra:
             out.pop("target_spectrum")
             out.pop("model_spectra")
+        if not self.labels:
+            out.pop("labels")
         return out
 
 

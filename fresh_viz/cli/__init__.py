@@ -14,10 +14,10 @@ import sys
 
 from ..device import pick_device
 from ..signals import SignalError
-from . import bench, fit, select, serve
+from . import bench, fit, merge, outputs, select, serve
 from .common import Parser, UsageError
 
-COMMANDS = {"select": select, "fit": fit, "serve": serve, "bench": bench}
+COMMANDS = {"select": select, "fit": fit, "outputs": outputs, "merge": merge, "serve": serve, "bench": bench}
 
 
 def build_parser() -> Parser:
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         result = COMMANDS[args.command].run(args, device)
     except (UsageError, SignalError, ValueError) as err:
         print(f"fresh_viz: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a results file or folder that cannot be written, a disk that is full
+        print(f"fresh_viz: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fresh_viz: interrupted", file=sys.stderr)

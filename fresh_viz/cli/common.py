@@ -85,15 +85,16 @@ def add_signal_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def open_signal(args: argparse.Namespace) -> Signal:
-    """The signal the command line names: a preset or a file, at the size asked for."""
-    if args.path.startswith("preset:"):
-        return make_preset(args.path.removeprefix("preset:"), args.size or 256)
-    suffix = Path(args.path).suffix.lower()
+def open_signal(args: argparse.Namespace, path: str | None = None) -> Signal:
+    """The signal the command line names (or `path`, one of many): a preset or a file, at the size asked for."""
+    path = path or args.path
+    if path.startswith("preset:"):
+        return make_preset(path.removeprefix("preset:"), args.size or 256)
+    suffix = Path(path).suffix.lower()
     kind = "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else None
     size = args.size or DEFAULT_SIZE.get(kind)  # images and frames are shrunk while they are decoded
     with native_messages_dropped():
-        signal = load_signal(args.path, size, frames=args.frames, start=args.start, duration=args.duration)
+        signal = load_signal(path, size, frames=args.frames, start=args.start, duration=args.duration)
     if size is None and signal.kind in DEFAULT_SIZE:  # a .npy array, sized by what it turns out to be
         signal = resize_signal(signal, DEFAULT_SIZE[signal.kind])
     return signal

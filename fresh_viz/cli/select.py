@@ -1,15 +1,30 @@
-"""`select`: run the FreSh selection on one signal."""
+"""`select`: run the FreSh selection on one signal, or on many into a JSON-lines file.
+
+With --out, PATH may be a folder, a glob or `preset:PATTERN`; the sorted list is
+split into --num-tasks disjoint shards (default: the Slurm job array's) and this
+process runs shard --task-id, one line per signal (see `fresh_viz.dataset`).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
+from ..models import get_family
 from ..spectrum import MODES
-from .common import add_signal_options, open_signal, parse_values, positive_int, signal_json, stderr_progress
+from .common import (
+    UsageError,
+    add_signal_options,
+    open_signal,
+    parse_values,
+    positive_int,
+    signal_json,
+    stderr_progress,
+)
 
-HELP = "run the FreSh selection"
+HELP = "run the FreSh selection (on many signals with --out)"
 
 
 def add_arguments(sub: argparse.ArgumentParser) -> None:
@@ -20,17 +35,63 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bins", type=positive_int, default=64)
     sub.add_argument("--mode", default="paper", choices=MODES)
     sub.add_argument("--fast", action="store_true", help="coarse-to-fine with few seeds")
+    sub.add_argument("--out", type=Path, default=None,
+                     help="JSON-lines results file: PATH may then be a folder, a glob or preset:PATTERN; one line "
+                          "per signal, and a rerun skips the signals already there")
+    sub.add_argument("--task-id", type=int, default=None, help="which shard to run, from 0 "
+                     "(default: the Slurm array task, SLURM_ARRAY_TASK_ID)")
+    sub.add_argument("--num-tasks", type=positive_int, default=None,
+                     help="how many shards (default: SLURM_ARRAY_TASK_COUNT, else 1)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
-    from ..fresh import select_embedding
+    if args.out is not None:
+        return run_many(args, device)
+    from ..dataset import names_many
 
-    signal = open_signal(args)
-    result = select_embedding(signal, args.model, args.values, args.knob, args.seeds, args.bins, args.mode,
-                              args.width, args.depth, device=device, fast=args.fast, progress=stderr_progress)
+    if names_many(args.path):
+        raise UsageError(f"{args.path} names several signals; give --out results.jsonl")
+    if args.task_id is not None or args.num_tasks is not None:
+        raise UsageError("--task-id and --num-tasks need --out (they split a run over many signals)")
+    result, signal = select_one(args, device, args.path)
     out = result.to_json() | signal_json(signal)
     lines = [f"{signal.describe()}; {result.model}, spectrum mode {result.mode}, {result.bins} bins"]
     lines += [f"  {result.param} = {v:<8g} W = {d:.4f} ± {e:.4f} ({n} seeds){'  <- best' if v == result.best else ''}"
               for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seed_counts)]
     lines.append(f"best {result.param} = {result.best:g} in {result.seconds:.1f} s on {result.device}")
     return out, "\n".join(lines)
+
+
+def select_one(args: argparse.Namespace, device: torch.device, path: str):
+    from ..fresh import select_embedding
+
+    signal = open_signal(args, path)
+    result = select_embedding(signal, args.model, args.values, args.knob, args.seeds, args.bins, args.mode,
+                              args.width, args.depth, device=device, fast=args.fast, progress=stderr_progress)
+    return result, signal
+
+
+def run_many(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
+    from ..dataset import list_signals, run_dataset, shard, slurm_task
+
+    env_task, env_tasks = slurm_task()
+    task = args.task_id if args.task_id is not None else env_task
+    tasks = args.num_tasks if args.num_tasks is not None else env_tasks
+    if task is None and tasks is None:
+        task, tasks = 0, 1
+    if task is None or tasks is None:
+        raise UsageError("give both --task-id and --num-tasks (or run as a Slurm array task)")
+    if not 0 <= task < tasks:
+        raise UsageError(f"--task-id {task} is outside 0..{tasks - 1}")
+    mine = shard(list_signals(args.path), task, tasks)
+    family = get_family(args.model)
+    identity = {"model": family.name, "param": args.knob or family.knobs[0].name}
+    def record(path: str) -> dict:
+        result, signal = select_one(args, device, path)
+        return result.to_json() | signal_json(signal)
+
+    summary = run_dataset(mine, record, args.out, identity)
+    summary.update(task_id=task, num_tasks=tasks, device=str(device))
+    text = (f"task {task} of {tasks}: {summary['done']} signals done, {summary['errors']} errors, "
+            f"{summary['skipped']} already in {args.out}; {summary['seconds']:.1f} s on {device}")
+    return summary, text
