@@ -75,15 +75,16 @@ def spectra_figure(target: torch.Tensor, model: torch.Tensor, mode: str, log_y: 
     return fig
 
 
-def selection_figure(values: Sequence[float], distance: Sequence[float], stderr: Sequence[float], best: float,
-                     label: str, log_x: bool = False) -> go.Figure:
-    """Mean W against the knob value with standard-error bars; the minimum marked."""
+def selection_figure(values: Sequence[float | str], distance: Sequence[float], stderr: Sequence[float],
+                     best: float | str, label: str, log_x: bool = False) -> go.Figure:
+    """Mean W against the knob value (or configuration names) with standard-error bars; the minimum marked."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(values), y=list(distance), mode="lines+markers", name="mean W",
                              error_y=dict(type="data", array=list(stderr), visible=True),
                              line=dict(color=TARGET_COLOUR)))
     best_w = distance[list(values).index(best)]
-    fig.add_trace(go.Scatter(x=[best], y=[best_w], mode="markers", name=f"FreSh: {label} = {best:g}",
+    shown = f"{best:g}" if isinstance(best, (int, float)) else str(best)
+    fig.add_trace(go.Scatter(x=[best], y=[best_w], mode="markers", name=f"FreSh: {label} = {shown}",
                              marker=dict(color=FRESH_COLOUR, size=16, symbol="star")))
     _style(fig, title=f"FreSh: Wasserstein distance against {label}", xaxis_title=label,
                       yaxis_title="W (lower is closer to the target)", xaxis_type="log" if log_x else "linear")

@@ -338,3 +338,67 @@ def test_an_image_hides_every_player(explorer):
     view = explorer.show_signal(load_preset("blobs", SMALL), DEFAULTS)
     assert all(view[f"{name}_{kind}"]["visible"] is False for name in ("target", "output", "default", "fresh")
                for kind in ("audio", "video"))
+
+
+def _outputs_zip(path: Path, side: int, members: dict[str, bytes] | None = None) -> Path:
+    """A zip of untrained SIREN outputs in the reference's layout, `(omega, 1.0, 6.0)/<i>.npy`."""
+    import io
+    import zipfile
+
+    from fresh_viz.models import build, render
+    from fresh_viz.signals import grid_coords
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for omega in (10.0, 60.0, 200.0):
+            for seed in range(3):
+                model = build("siren", 2, 3, [seed], 16, 1, {"omega0": omega})
+                with torch.inference_mode():
+                    out = render(model, grid_coords((side, side)))[0].reshape(3, side, side).numpy()
+                buffer = io.BytesIO()
+                np.save(buffer, out)
+                archive.writestr(f"outputs/({omega}, 1.0, 6.0)/{seed}.npy", buffer.getvalue())
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_saved_outputs_panel_compares_every_configuration(explorer, tmp_path):
+    from fresh_viz.ui.saved_outputs import SavedOutputs
+
+    panel = SavedOutputs(explorer)
+    state = load_preset("zoneplate", SMALL)
+    view = panel.load(state, str(_outputs_zip(tmp_path / "out.zip", 48)), DEFAULTS)
+    labels = state.extras["outputs"].labels
+    assert labels == ["(10.0, 1.0, 6.0)", "(60.0, 1.0, 6.0)", "(200.0, 1.0, 6.0)"]
+    curve = view["outputs_plot"].data[0]
+    assert list(curve.x) == labels and len(curve.error_y.array) == 3 and all(np.isfinite(curve.y))
+    best = view["outputs_config"]["value"]
+    status = view["outputs_status"]
+    assert best in labels and f"**Best: {best}**" in status and "3 outputs each" in status
+    assert best != labels[0]  # the zone plate's fine rings want more than ω₀ = 10
+    shown = panel.show(state, labels[0])["outputs_spectra"]
+    assert len(shown.data) == 2 and labels[0] in shown.data[1].name
+
+
+def test_saved_outputs_panel_refuses_hostile_archives(explorer, tmp_path):
+    import io
+    import zipfile
+
+    from fresh_viz.ui.saved_outputs import SavedOutputs
+
+    panel = SavedOutputs(explorer)
+    state = load_preset("blobs", SMALL)
+    outside = _outputs_zip(tmp_path / "outside.zip", 16, {"../evil/0.npy": b"x"})
+    with pytest.raises(gr.Error, match=r"\.\./evil"):
+        panel.load(state, str(outside), DEFAULTS)
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(gr.Error, match="pickle|object"):
+        panel.load(state, str(_outputs_zip(tmp_path / "pickled.zip", 16, {"outputs/(5.0, 1.0, 6.0)/0.npy":
+                                                                              pickled.getvalue()})), DEFAULTS)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("outputs/(1.0,)/0.npy", b"\0" * (600 * 2**20))
+    with pytest.raises(gr.Error, match="MiB|large|limit"):
+        panel.load(state, str(bomb), DEFAULTS)
+    assert "outputs" not in state.extras

@@ -357,3 +357,30 @@ def test_audio_and_video_can_be_played(browser, url):
     assert not page.locator("#target-audio").is_visible()
     shot(page, "14-video-players")
     page.close()
+
+
+def test_saved_outputs_of_your_own_model(browser, url, tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(tmp_path / "mine.zip", "w") as archive:
+        for width in (1, 4, 16):  # smoothed noise: a larger window, a lower spectrum
+            for i in range(3):
+                noise = rng.standard_normal((64, 64, 3))
+                kernel = np.ones(width) / width
+                smooth = np.apply_along_axis(lambda r, k=kernel: np.convolve(r, k, "same"), 0, noise)
+                buffer = io.BytesIO()
+                np.save(buffer, smooth.astype(np.float32))
+                archive.writestr(f"outputs/blur{width}/{i}.npy", buffer.getvalue())
+    page = open_page(browser, url)
+    page.locator("#outputs-zip input[type=file]").set_input_files(str(tmp_path / "mine.zip"))
+    page.wait_for_function("document.querySelector('#outputs-status').innerText.includes('Best:')",
+                           timeout=120_000)
+    points = page.evaluate("document.querySelector('#outputs-plot .js-plotly-plot').data[0].x")
+    assert sorted(points) == ["blur1", "blur16", "blur4"]
+    page.wait_for_selector("#outputs-spectra-plot .js-plotly-plot", timeout=30_000)
+    shot(page, "15-saved-outputs")
+    page.close()

@@ -90,6 +90,11 @@ class Widgets:
     compare_train_button: gr.Button
     compare_train_status: gr.Markdown
     compare_psnr: gr.Plot
+    outputs_zip: gr.File
+    outputs_status: gr.Markdown
+    outputs_plot: gr.Plot
+    outputs_config: gr.Dropdown
+    outputs_spectra: gr.Plot
 
     def named(self, view: dict) -> dict:
         """A handler's results keyed by widget name -> keyed by the widgets themselves."""
@@ -245,4 +250,18 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                                               height=300, allow_preview=True, elem_id="compare-gallery")
             w["compare_spectra"] = gr.Plot(label="Spectra per family", elem_id="compare-spectra-plot")
             w["compare_psnr"] = gr.Plot(label="PSNR per family", elem_id="compare-psnr-plot")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            gr.Markdown("### Your model's outputs\nSave about 10 untrained outputs of your own network per "
+                        "configuration as `<configuration>/<i>.npy` (arrays (C, H, W) or (H, W, C), optionally "
+                        "with a leading frame axis: the FreSh reference's layout), zip the folder and upload it: "
+                        "W of every configuration against the current target, with error bars. The command-line "
+                        "twin is `python -m fresh_viz outputs`.")
+            w["outputs_zip"] = gr.File(label="Outputs folder (.zip)", file_types=[".zip"], type="filepath",
+                                       elem_id="outputs-zip")
+            w["outputs_status"] = gr.Markdown(elem_id="outputs-status")
+            w["outputs_config"] = gr.Dropdown([], label="Spectra of configuration", elem_id="outputs-config")
+        with gr.Column(scale=2):
+            w["outputs_plot"] = gr.Plot(label="W per configuration", elem_id="outputs-plot")
+            w["outputs_spectra"] = gr.Plot(label="Spectra", elem_id="outputs-spectra-plot")
     return Widgets(**{f.name: w[f.name] for f in fields(Widgets)})

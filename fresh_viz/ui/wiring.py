@@ -15,6 +15,7 @@ from ..state import Controls
 from .compare import FamilyComparison
 from .explorer import PREVIEW, SIGNAL, Explorer
 from .layout import Widgets
+from .saved_outputs import SavedOutputs
 
 # Presentation mode: larger type everywhere (plots keep their size; the browser's own zoom
 # enlarges them too, which Plotly follows, unlike a CSS zoom).
@@ -86,6 +87,14 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
         return w.named(comparison.compare(state, full, Controls.from_page(**raw), report))
 
+    saved = SavedOutputs(explorer)
+
+    def outputs_uploaded(state, path: str | None, **raw) -> dict:
+        return w.named(saved.load(state, path, Controls.from_page(**raw)))
+
+    def outputs_config_chosen(state, label: str | None) -> dict:
+        return w.named(saved.show(state, label))
+
     def compare_train_pressed(state, steps: float, **raw):
         for view in comparison.train_all(state, steps, Controls.from_page(**raw)):
             yield w.named(view)
@@ -133,6 +142,11 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
     compare_event = w.compare_train_button.click(
         gpu(compare_train_pressed), [w.session, w.steps], w.get("compare_psnr", "compare_train_status"),
         inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train", api_name="compare_train")
+    w.outputs_zip.upload(gpu(outputs_uploaded), [w.session, w.outputs_zip],
+                         w.get("outputs_plot", "outputs_config", "outputs_status", "outputs_spectra"),
+                         inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh", api_name="outputs")
+    w.outputs_config.input(outputs_config_chosen, [w.session, w.outputs_config], [w.outputs_spectra],
+                           api_name=False)
     w.stop_button.click(lambda: ("**Stopped.**",) * 3, None, [w.train_status, w.grid_status, w.compare_train_status],
                         cancels=[train_event, grid_event, compare_event], api_name=False)
     w.share_query.change(None, w.share_query, w.share, js=SHARE_LINK_JS, api_name=False)
