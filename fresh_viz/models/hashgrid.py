@@ -21,6 +21,10 @@ PRIMES = (1, 2654435761, 805459861, 3674653429, 2097192037, 1434869437, 21652197
 UINT32 = 0xFFFFFFFF
 
 
+def integer_log_grid(start: int, stop: int, count: int) -> tuple[float, ...]:
+    return tuple(float(round(v)) for v in log_grid(start, stop, count))
+
+
 class HashGrid(EncodedMLP):
     """Hash grid (16 levels, 2 features each, base resolution 16, table initialised U(±1e-2)
     so that it shapes the untrained output), then the ReLU MLP of `FourierFeatures` at the
@@ -37,9 +41,11 @@ class HashGrid(EncodedMLP):
     default_width, default_depth = 64, 1
     levels, features, base_resolution = 16, 2, 16
     init_range = 1e-2  # the fork's hashmap_high_values
+    # The fork's own N_max grid is not published; these cover the minima measured on the bundled
+    # photos, presets and audio clips (README, "Model families").
     knobs = (
-        Knob("finest_resolution", "N_max", 2048.0, log_grid(16, 4096, 20), 2.0, 65536.0, 1.0, log=True,
-             integer=True, audio=Knob("finest_resolution", "N_max", 2048.0, log_grid(16, 65536, 20), 2.0,
+        Knob("finest_resolution", "N_max", 2048.0, integer_log_grid(16, 16384, 20), 2.0, 65536.0, 1.0, log=True,
+             integer=True, audio=Knob("finest_resolution", "N_max", 2048.0, integer_log_grid(16, 65536, 20), 2.0,
                                       262144.0, 1.0, log=True, integer=True)),
     )
 
