@@ -9,8 +9,10 @@ the 2^d corners; levels concatenated level-major.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 
 import torch
 from torch import nn
@@ -84,24 +86,22 @@ class HashGrid(EncodedMLP):
         unit = (x + 1) / 2  # (P, d) in [0, 1]
         pos = unit[None, :, None, :] * scale[:, None, :, None] + 0.5  # (E, P, levels, d)
         cell = pos.floor()
-        frac, cell = pos - cell, cell.long()
-        dims = torch.arange(self.in_dim, device=x.device)
-        strides = (resolution + 1).unsqueeze(-1) ** dims  # (E, levels, d)
-        dense = ((resolution + 1) ** self.in_dim <= size).unsqueeze(1)  # (E, 1, levels)
-        primes = torch.tensor(PRIMES[: self.in_dim], device=x.device)
+        frac, cell = (pos - cell).unbind(-1), cell.long().unbind(-1)
+        weights = [(1 - f, f) for f in frac]  # per axis, for the lower and the upper corner
+        strides = [(resolution + 1).unsqueeze(1) ** d for d in range(self.in_dim)]  # (E, 1, levels)
+        dense_terms = [(c * s, (c + 1) * s) for c, s in zip(cell, strides)]
+        hash_terms = [((c * p) & UINT32, ((c + 1) * p) & UINT32) for c, p in zip(cell, PRIMES)]
+        dense = ((resolution + 1) ** self.in_dim <= size).unsqueeze(1)  # (E, 1, levels): no hashing needed
         tables, _, entries, _ = self.table.shape
         first = (torch.arange(self.members, device=x.device) % tables * self.levels).unsqueeze(1)
-        first = (first + torch.arange(self.levels, device=x.device)) * entries  # (E, levels): a level's first row
+        first = ((first + torch.arange(self.levels, device=x.device)) * entries).unsqueeze(1)  # a level's first row
         flat = self.table.reshape(-1, self.features)
         out = 0.0
         for corner in itertools.product((0, 1), repeat=self.in_dim):
-            bits = torch.tensor(corner, device=x.device, dtype=torch.bool)
-            weight = torch.where(bits, frac, 1 - frac).prod(-1, keepdim=True)  # (E, P, levels, 1)
-            node = cell + bits.long()
-            hashed = torch.zeros_like(node[..., 0])
-            for d in range(self.in_dim):
-                hashed ^= (node[..., d] * primes[d]) & UINT32
-            index = torch.where(dense, (node * strides.unsqueeze(1)).sum(-1), hashed) % size.unsqueeze(1)
-            out = out + weight * flat[first.unsqueeze(1) + index]
+            weight = math.prod(w[bit] for w, bit in zip(weights, corner))
+            index = sum(t[bit] for t, bit in zip(dense_terms, corner))
+            hashed = functools.reduce(operator.xor, (t[bit] for t, bit in zip(hash_terms, corner)))
+            index = torch.where(dense, index, hashed) % size.unsqueeze(1)  # (E, P, levels)
+            out = out + weight.unsqueeze(-1) * flat[first + index]
         inside = ((unit >= 0) & (unit <= 1)).all(-1)  # the kernel returns zeros outside [0, 1]
         return (out * inside[None, :, None, None]).flatten(2)
