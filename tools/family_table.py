@@ -15,6 +15,11 @@ printed.
 runs the selections alone, with nothing but `select_embedding(signal, family)`:
 run it with PYTHONPATH set to a checkout of an older commit to see the picks
 that code made.
+
+    python tools/family_table.py --report --out results.jsonl [--picks picks.jsonl] [--before old.jsonl]
+
+prints the Markdown table of the rows in --out without running anything; --picks adds
+picks-only rows (no training) and --before a column with an older commit's picks.
 """
 
 from __future__ import annotations
@@ -66,14 +71,18 @@ def race(signal, family: str, chosen: dict, steps: int) -> dict:
             "train_seconds": round(time.perf_counter() - start, 1)}
 
 
-def table(rows: list[dict]) -> str:
-    lines = ["| family | photo | knob | default | FreSh pick | default PSNR trained / held out | "
-             "FreSh PSNR trained / held out |", "|---|---|---|---|---|---|---|"]
+def table(rows: list[dict], before: dict[tuple[str, str], dict]) -> str:
+    lines = ["| family | photo | knob | default | FreSh pick | pick before the fixes | default PSNR trained / "
+             "held out | FreSh PSNR trained / held out |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         held = "".join(f", {k} {v:g}" for k, v in r["fixed"].items())
-        lines.append(f"| {r['family']} | {r['photo']} | {r['param']} | {r['default']:g} | {r['pick']:g}{held} | "
-                     f"{r['default_train_psnr']:.2f} / {r['default_test_psnr']:.2f} | "
-                     f"{r['fresh_train_psnr']:.2f} / {r['fresh_test_psnr']:.2f} |")
+        old = before.get((r["family"], r["photo"]))
+        earlier = f"{old['pick']:g}" if old else ("(new family)" if before else "")
+        default = FAMILIES[r["family"]].knobs[0].for_ndim(2).default
+        scores = [f"{r[who + '_train_psnr']:.2f} / {r[who + '_test_psnr']:.2f}" if who + "_train_psnr" in r
+                  else "not run" for who in ("default", "fresh")]
+        lines.append(f"| {r['family']} | {r['photo']} | {r['param']} | {default:g} | {r['pick']:g}{held} | "
+                     f"{earlier} | {scores[0]} | {scores[1]} |")
     return "\n".join(lines)
 
 
@@ -82,14 +91,24 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument("--photos", default=",".join(PHOTOS))
     parser.add_argument("--out", default="family_table.jsonl")
     parser.add_argument("--picks-only", action="store_true")
+    parser.add_argument("--report", action="store_true", help="print the table of --out and stop")
+    parser.add_argument("--picks", default=None, help="with --report: picks-only rows for rows not in --out")
+    parser.add_argument("--before", default=None, help="with --report: an older commit's picks")
     args = parser.parse_args()
     torch.manual_seed(0)
     out = Path(args.out)
     rows = done_rows(out)
+    if args.report:
+        picks = done_rows(Path(args.picks)) if args.picks else {}
+        merged = {**picks, **rows}
+        order = [(f, p) for f in args.families.split(",") for p in args.photos.split(",") if (f, p) in merged]
+        print(table([merged[key] for key in order], done_rows(Path(args.before)) if args.before else {}))
+        return
     for family in args.families.split(","):
-        for photo in PHOTOS:
+        for photo in args.photos.split(","):
             if (family, photo) in rows:
                 continue
             signal = make_preset(photo, args.size)
@@ -101,7 +120,7 @@ def main() -> None:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
     if not args.picks_only:
-        print(table(list(rows.values())))
+        print(table(list(rows.values()), {}))
 
 
 if __name__ == "__main__":
