@@ -119,7 +119,6 @@ class Sweep:
         targets = prepare_target(signal.values, mode).to(self.device)  # (C, *grid), or (C, T, *grid) frame-wise
         if self.framewise:
             self.frame_spectra = self.spectra(targets.transpose(0, 1))  # (T, bins)
-            self.frame_targets = targets
             self.coords = grid_coords(self.shape[1:], self.device)  # one frame's (y, x)
             self.times = torch.linspace(-1.0, 1.0, self.shape[0], device=self.device)
         else:
@@ -147,8 +146,8 @@ class Sweep:
         """Coordinates the model is evaluated at for `seed`: (P, d)."""
         if not self.framewise:
             return self.coords
-        time = self.times[self.frame(seed)].expand(self.coords.shape[0], 1)
-        return torch.cat([time, self.coords], dim=1)
+        t = self.times[self.frame(seed)].expand(self.coords.shape[0], 1)
+        return torch.cat([t, self.coords], dim=1)
 
     def settings(self, candidates: Sequence[float], seeds: int, fast: bool) -> dict:
         """What a selection over `candidates` would record as its settings (`Selection.settings`)."""
