@@ -15,38 +15,59 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .models import INR, build, get_family, render, tuned_knob
+from .models import INR, build, get_family, held_values, render, tuned_knob
 from .signals import Signal, grid_coords
-from .spectrum import Reduction, prepare_target, spectrum, wasserstein
+from .spectrum import MODES, Reduction, analysis_grid, framewise, prepare_target, spectrum, to_grid, wasserstein
 
 Progress = Callable[[float, str], None]
 FAST_SHARE = 0.2  # fast mode's budget, as a share of the full sweep's model evaluations
 ACTIVATION_BYTES = 8 * 2**20  # one hidden layer's activations per pass: large products, cache-friendly
+TIE_REACH = 2.0  # fast mode: values within this many standard errors of the leader count as tied
+FAST_RULE = f"coarse grid with 2 seeds, neighbours of the values within {TIE_REACH:g} s.e. of the best, " \
+            "then more seeds while values stay tied"
 
 
 @dataclass
 class Selection:
-    """Result of a sweep; `distance` and `stderr` line up with `values`."""
+    """Result of a sweep; `distance` and `stderr` line up with `values`.
+
+    Every setting that shapes the result is recorded (`settings`), so a caller can
+    tell whether a cached result still matches what it would run now."""
 
     model: str
     param: str
-    values: list[float]
+    values: list[float]  # the values evaluated
     distance: list[float]
-    stderr: list[float]
+    stderr: list[float]  # standard error of the mean, with the reference's n (not n - 1)
     seed_counts: list[int]  # how many seeds were evaluated for each value
     best: float
     bins: int
     mode: str
     seconds: float
     device: str
-    target_spectrum: list[float] = field(repr=False)
+    target_spectrum: list[float] = field(repr=False)  # mean over the seeds' targets (frames, for video)
     model_spectra: list[list[float]] = field(repr=False)  # mean spectrum per value
     stopped: bool = False  # the time cap ended the sweep early; the result covers what was done
+    candidates: list[float] = field(default_factory=list)  # the values asked for
+    seeds: int = 0  # seeds asked for per value (fast mode evaluates fewer for most values)
+    width: int = 0
+    depth: int = 0
+    fixed: dict[str, float] = field(default_factory=dict)  # the other knobs, held at these values
+    fast: bool = False
+    rule: str | None = None  # how fast mode settles ties; None for the full sweep
+    shape: list[int] = field(default_factory=list)  # the signal's spatial shape
     labels: list[str] = field(default_factory=list)  # configuration names that `values` stand for (saved outputs)
 
     @property
     def best_index(self) -> int:
         return self.values.index(self.best)
+
+    @property
+    def settings(self) -> dict:
+        """Everything that shapes the result, as `Sweep.settings` reports it before a run."""
+        return {"model": self.model, "param": self.param, "candidates": self.candidates, "seeds": self.seeds,
+                "bins": self.bins, "mode": self.mode, "width": self.width, "depth": self.depth, "fixed": self.fixed,
+                "fast": self.fast, "rule": self.rule, "shape": self.shape}
 
     def to_json(self, spectra: bool = False) -> dict:
         out = asdict(self)
@@ -66,26 +87,47 @@ class Preview:
     spectrum: torch.Tensor  # (bins,)
     distance: float
     seconds: float
+    target_spectrum: torch.Tensor | None = None  # (bins,) what `spectrum` was compared with
 
 
 class Sweep:
-    """The fixed parts of a selection (target spectrum, grid, bin index), and a
-    memo of every (value, seed) already evaluated."""
+    """The fixed parts of a selection (target spectra, grids, bin index), and a
+    memo of every (value, seed) already evaluated.
+
+    The model is evaluated on the signal's own grid and its output resized onto
+    the analysis grid exactly as the target is (see `spectrum.analysis_grid`).
+    In paper mode a video is compared frame by frame: seed s evaluates the model
+    on one frame drawn with seed s and pairs it with the same target frame, as the
+    reference pairs a random output frame with the target frame of that index.
+    """
 
     def __init__(self, signal: Signal, family: str | type[INR] = "siren", knob: str | None = None,
-                 bins: int = 64, mode: str = "paper", width: int = 256, depth: int = 3,
+                 bins: int = 64, mode: str = "paper", width: int | None = None, depth: int | None = None,
                  fixed: Mapping[str, float] | None = None, device: torch.device | str = "cpu"):
+        if mode not in MODES:
+            raise ValueError(f"unknown spectrum mode '{mode}'; choose from {', '.join(MODES)}")
         self.family = get_family(family) if isinstance(family, str) else family
         self.knob = tuned_knob(self.family, signal.ndim, knob)
-        self.bins, self.mode, self.width, self.depth = bins, mode, width, depth
-        self.fixed = dict(fixed or {})
+        self.bins, self.mode = bins, mode
+        self.width = self.family.default_width if width is None else width
+        self.depth = self.family.default_depth if depth is None else depth
+        self.fixed = {**held_values(self.family, signal.ndim, self.knob.name), **(fixed or {})}
         self.fixed.pop(self.knob.name, None)
         self.device = torch.device(device)
-        self.target = prepare_target(signal.values, mode).to(self.device)  # (C, *grid)
-        self.channels, self.grid = self.target.shape[0], tuple(self.target.shape[1:])
+        self.shape = signal.spatial_shape  # where the model is evaluated
+        self.framewise = framewise(signal.ndim, mode)
+        self.grid = analysis_grid(self.shape, mode)  # where spectra are taken
+        self.channels = signal.channels
         self.reduction = Reduction(self.grid, mode, self.device)
-        self.coords = grid_coords(self.grid, self.device)
-        self.target_spectrum = self.spectra(self.target.unsqueeze(0))[0]
+        targets = prepare_target(signal.values, mode).to(self.device)  # (C, *grid), or (C, T, *grid) frame-wise
+        if self.framewise:
+            self.frame_spectra = self.spectra(targets.transpose(0, 1))  # (T, bins)
+            self.coords = grid_coords(self.shape[1:], self.device)  # one frame's (y, x)
+            self.times = torch.linspace(-1.0, 1.0, self.shape[0], device=self.device)
+        else:
+            self.coords = grid_coords(self.shape, self.device)
+        self.target = targets[:, self.frame(0)] if self.framewise else targets  # (C, *grid); seed 0's frame
+        self.target_spectrum = self.spectra(self.target.unsqueeze(0))[0]  # seed 0's, for video in paper mode
         self.distances: dict[tuple[float, int], float] = {}
         self.member_spectra: dict[tuple[float, int], torch.Tensor] = {}
         self.deadline: float | None = None  # perf_counter() time after which evaluate() stops
@@ -95,6 +137,29 @@ class Sweep:
         """(E, C, *grid) -> (E, bins)."""
         return spectrum(outputs, len(self.grid), self.bins, self.mode, self.reduction)
 
+    def frame(self, seed: int) -> int:
+        """The video frame paired with `seed` in frame-wise mode."""
+        return int(torch.randint(self.shape[0], (1,), generator=torch.Generator().manual_seed(seed)))
+
+    def target_for(self, seed: int) -> torch.Tensor:
+        """The target spectrum the outputs of `seed` are compared with: (bins,)."""
+        return self.frame_spectra[self.frame(seed)] if self.framewise else self.target_spectrum
+
+    def points(self, seed: int) -> torch.Tensor:
+        """Coordinates the model is evaluated at for `seed`: (P, d)."""
+        if not self.framewise:
+            return self.coords
+        t = self.times[self.frame(seed)].expand(self.coords.shape[0], 1)
+        return torch.cat([t, self.coords], dim=1)
+
+    def settings(self, candidates: Sequence[float], seeds: int, fast: bool) -> dict:
+        """What a selection over `candidates` would record as its settings (`Selection.settings`)."""
+        return {"model": self.family.name, "param": self.knob.name,
+                "candidates": sorted({float(v) for v in candidates}), "seeds": seeds, "bins": self.bins,
+                "mode": self.mode, "width": self.width, "depth": self.depth,
+                "fixed": dict(self.fixed), "fast": fast, "rule": FAST_RULE if fast else None,
+                "shape": list(self.shape)}
+
     @property
     def points_per_pass(self) -> int:
         """Rows of one hidden-layer product: sized so its activations stay within ACTIVATION_BYTES."""
@@ -102,24 +167,28 @@ class Sweep:
 
     @torch.inference_mode()
     def outputs(self, values: Sequence[float], seed: int, extra: Mapping[str, float] | None = None) -> torch.Tensor:
-        """Untrained outputs for each value with one seed: (V, C, *grid).
+        """Untrained outputs for each value with one seed, on the analysis grid: (V, C, *grid).
 
-        The members share all layers after the first, so those run as one large
-        matrix product over V x points rows."""
+        The members share every layer the knob does not touch, so those run as one
+        large matrix product over V x points rows."""
         knobs = {**self.fixed, **(extra or {}), self.knob.name: list(values)}
-        model = build(self.family, len(self.grid), self.channels, [seed] * len(values), self.width, self.depth,
-                      knobs, self.device, shared=True)
+        model = build(self.family, len(self.shape), self.channels, [seed] * len(values), self.width, self.depth,
+                      knobs, self.device, shared=True, shape=self.shape)
         chunk = max(256, self.points_per_pass // len(values))
-        return render(model, self.coords, chunk).reshape(len(values), self.channels, *self.grid)
+        evaluated = self.shape[1:] if self.framewise else self.shape
+        out = render(model, self.points(seed), chunk).reshape(len(values), self.channels, *evaluated)
+        return to_grid(out, self.grid)
 
     @torch.inference_mode()
     def preview(self, value: float, seed: int = 0, extra: Mapping[str, float] | None = None) -> Preview:
-        """One untrained model: its output, spectrum and distance to the target."""
+        """One untrained model: its output, spectrum and distance to the target (for video in
+        paper mode, the seed's frame)."""
         start = time.perf_counter()
         output = self.outputs([value], seed, extra)
         model_spectrum = self.spectra(output)[0]
-        distance = wasserstein(model_spectrum, self.target_spectrum).item()
-        return Preview(output[0], model_spectrum, distance, time.perf_counter() - start)
+        target = self.target_for(seed)
+        distance = wasserstein(model_spectrum, target).item()
+        return Preview(output[0], model_spectrum, distance, time.perf_counter() - start, target)
 
     def evaluate(self, values: Sequence[float], seeds: Sequence[int], progress: Progress | None = None) -> None:
         """Compute W for every (value, seed) pair not yet known."""
@@ -132,7 +201,7 @@ class Sweep:
                 self.stopped = True
                 return
             spectra = self.spectra(self.outputs(batch, seed))
-            distances = wasserstein(spectra, self.target_spectrum).tolist()
+            distances = wasserstein(spectra, self.target_for(seed)).tolist()
             for value, distance, member_spectrum in zip(batch, distances, spectra):
                 self.distances[(value, seed)] = distance
                 self.member_spectra[(value, seed)] = member_spectrum
@@ -140,28 +209,38 @@ class Sweep:
             if progress:
                 progress(done / total, f"{self.family.title}: {done}/{total} untrained models evaluated")
 
-    def summary(self, seconds: float) -> Selection:
-        """Mean W and its standard error per evaluated value; the argmin."""
+    def summary(self, seconds: float, candidates: Sequence[float] = (), seeds: int = 0,
+                fast: bool = False) -> Selection:
+        """Mean W and its standard error per evaluated value (np.std / sqrt(n), as the
+        reference); the argmin, the first value on ties."""
         values = sorted({v for v, _ in self.distances})
         means, errors, counts, spectra = [], [], [], []
         for v in values:
             per_seed = torch.tensor([d for (value, _), d in self.distances.items() if value == v], dtype=torch.float64)
             means.append(per_seed.mean().item())
-            errors.append(per_seed.std().item() / math.sqrt(len(per_seed)) if len(per_seed) > 1 else 0.0)
+            errors.append(per_seed.std(correction=0).item() / math.sqrt(len(per_seed)))
             counts.append(len(per_seed))
             member = [s for (value, _), s in self.member_spectra.items() if value == v]
             spectra.append(torch.stack(member).mean(0).tolist())
         best = values[min(range(len(values)), key=lambda i: (means[i], i))]
+        seen = sorted({s for _, s in self.distances})
+        target = torch.stack([self.target_for(s) for s in seen]).mean(0)
+        plan = self.settings(candidates or values, seeds, fast)
         return Selection(self.family.name, self.knob.name, values, means, errors, counts, best, self.bins,
-                         self.mode, seconds, str(self.device), self.target_spectrum.tolist(), spectra, self.stopped)
+                         self.mode, seconds, str(self.device), target.tolist(), spectra, self.stopped,
+                         plan["candidates"], seeds, self.width, self.depth, plan["fixed"], fast, plan["rule"],
+                         plan["shape"])
 
 
 def select_embedding(signal: Signal, family: str = "siren", values: Sequence[float] | None = None,
                      knob: str | None = None, seeds: int = 10, bins: int = 64, mode: str = "paper",
-                     width: int = 256, depth: int = 3, fixed: Mapping[str, float] | None = None,
+                     width: int | None = None, depth: int | None = None, fixed: Mapping[str, float] | None = None,
                      device: torch.device | str = "cpu", fast: bool = False,
                      progress: Progress | None = None, max_seconds: float | None = None) -> Selection:
     """Run FreSh over `values` (default: the family's grid for this signal).
+
+    width and depth default to the family's; the knobs not tuned are held at
+    `fixed`, else where the reference holds them (`INR.held`), else at their defaults.
 
     fast=False is the paper's setting: every value, `seeds` seeds each.
     fast=True goes coarse to fine with 2 seeds, then adds seeds only to the
@@ -184,7 +263,7 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
         fast_sweep(sweep, grid, seeds, progress)
     else:
         sweep.evaluate(grid, range(seeds), progress)
-    return sweep.summary(time.perf_counter() - start)
+    return sweep.summary(time.perf_counter() - start, grid, seeds, fast)
 
 
 def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress | None = None) -> None:
@@ -204,9 +283,9 @@ def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress |
     def tied() -> list[float]:
         """Values whose mean - 2 s.e. reaches the leader's mean + 2 s.e., best first."""
         result = sweep.summary(0.0)
-        reach = result.distance[result.best_index] + 2 * result.stderr[result.best_index]
+        reach = result.distance[result.best_index] + TIE_REACH * result.stderr[result.best_index]
         ranked = sorted(zip(result.distance, result.stderr, result.values))
-        return [v for d, e, v in ranked if d - 2 * e <= reach]
+        return [v for d, e, v in ranked if d - TIE_REACH * e <= reach]
 
     sweep.evaluate(sorted(set(grid[::2]) | {grid[-1]}), range(first))
     report("coarse grid done")

@@ -10,8 +10,11 @@ Three reductions of the unshifted DFT magnitude |F(k)|, k = (k_1..k_d), N_i poin
 
 Each conjugate pair {k, -k} is counted once: every k gets weight 1/2, except the
 self-conjugate ones (every k_i in {0, N_i/2}), which get weight 1.  The symmetric and
-radial modes work on any grid (frequencies in cycles per side); paper mode expects a
-square or cubic grid, so `prepare_target` resizes to one as the reference does.
+radial modes work on any grid (frequencies in cycles per side).  Paper mode is the
+reference's pipeline: an image (the target, and the model evaluated on the image's own
+grid) is resized to a square of side min(H, W), at most 1024, before the DFT; a video
+is compared frame by frame (2-D spectra of single frames, as the reference's video
+runs do).  `paper3d` is the reference's 3-D spectrum of a whole clip, resized to a cube.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
-from .signals import resize_to
-
-MODES = ("paper", "symmetric", "radial")
+MODES = ("paper", "paper3d", "symmetric", "radial")
 MODE_TITLES = {
-    "paper": "paper (anti-diagonals, as the FreSh reference)",
+    "paper": "paper (anti-diagonals, as the FreSh reference; video frame by frame)",
+    "paper3d": "paper 3-D (anti-diagonals of a clip's 3-D spectrum)",
     "symmetric": "symmetric (L1 norm of the signed frequency)",
     "radial": "radial (Euclidean rings)",
 }
@@ -40,7 +43,7 @@ class Reduction:
         self.shape, self.mode = tuple(shape), mode
         k, conjugate = frequency_indices(self.shape)
         folded = torch.minimum(k, conjugate)  # |signed frequency| per axis
-        if mode == "paper":
+        if mode in ("paper", "paper3d"):
             index = torch.minimum(k.sum(0), conjugate.sum(0))
             self.bins = sum(n - 1 for n in shape) + 1
         elif mode == "symmetric":
@@ -140,21 +143,48 @@ def mean_bin(spectrum: torch.Tensor) -> torch.Tensor:
     return (normalised(spectrum) * bins).sum(-1)
 
 
+def framewise(ndim: int, mode: str) -> bool:
+    """Whether `mode` compares a signal of `ndim` axes frame by frame (paper mode on video)."""
+    return mode == "paper" and ndim == 3
+
+
 def analysis_grid(spatial: tuple[int, ...], mode: str) -> tuple[int, ...]:
     """The grid on which target and model spectra are compared.
 
-    Paper mode compares square images (and square frames for video), side
-    min(H, W) capped at 1024, as the reference does; other modes keep the grid.
+    Paper mode compares square images and square single frames of a video, side
+    min(H, W) capped at 1024; paper3d compares a video as a cube of side
+    min(T, H, W) capped at 1024; both as the reference does.  Other modes keep the grid.
     """
-    if mode != "paper" or len(spatial) == 1:
+    if mode not in ("paper", "paper3d") or len(spatial) == 1:
         return tuple(spatial)
+    if mode == "paper3d" and len(spatial) == 3:
+        return (min(min(spatial), PAPER_MAX_SIDE),) * 3
     side = min(min(spatial[-2:]), PAPER_MAX_SIDE)
-    return tuple(spatial[:-2]) + (side, side)
+    return (side, side)
+
+
+def to_grid(y: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
+    """Resize (..., C, *spatial) to (..., C, *grid) as the reference resizes for its spectra:
+    bilinear with antialiasing for 2-D (torchvision's `resize` on tensors), trilinear for
+    3-D, linear for 1-D; no clamping, so a model's output keeps its values."""
+    spatial = tuple(y.shape[-len(grid):])
+    if spatial == tuple(grid):
+        return y
+    lead = y.shape[: y.dim() - len(grid)]
+    flat = y.reshape(-1, *lead[-1:], *spatial)
+    interpolation = {1: "linear", 2: "bilinear", 3: "trilinear"}[len(grid)]
+    out = F.interpolate(flat, size=grid, mode=interpolation, align_corners=False, antialias=len(grid) == 2)
+    return out.reshape(*lead, *grid)
 
 
 def prepare_target(values: torch.Tensor, mode: str) -> torch.Tensor:
-    """values: (C, *spatial) resized onto `analysis_grid`."""
-    return resize_to(values, analysis_grid(tuple(values.shape[1:]), mode))
+    """values (C, *spatial) resized onto `analysis_grid`: (C, *grid); for a video compared
+    frame by frame, every frame resized: (C, T, side, side)."""
+    spatial = tuple(values.shape[1:])
+    grid = analysis_grid(spatial, mode)
+    if framewise(len(spatial), mode):
+        return to_grid(values.transpose(0, 1), grid).transpose(0, 1)
+    return to_grid(values, grid)
 
 
 def band_index(shape: tuple[int, ...], bands: int, device: torch.device | str = "cpu") -> torch.Tensor:

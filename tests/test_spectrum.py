@@ -19,7 +19,9 @@ from fresh_viz.spectrum import (
     band_index,
     crop,
     paper_spectrum,
+    prepare_target,
     spectrum,
+    to_grid,
     wasserstein,
 )
 
@@ -137,9 +139,28 @@ def test_batched_spectrum_equals_one_at_a_time():
 def test_paper_mode_compares_square_grids():
     assert analysis_grid((300, 200), "paper") == (200, 200)
     assert analysis_grid((3000, 2000), "paper") == (1024, 1024)
-    assert analysis_grid((8, 300, 200), "paper") == (8, 200, 200)
+    assert analysis_grid((8, 300, 200), "paper") == (200, 200)  # a video, frame by frame
+    assert analysis_grid((8, 300, 200), "paper3d") == (8, 8, 8)  # a clip, as a cube
+    assert analysis_grid((300, 200), "paper3d") == (200, 200)
     assert analysis_grid((300, 200), "radial") == (300, 200)
     assert analysis_grid((5000,), "paper") == (5000,)
+
+
+def test_resizing_for_spectra_is_torchvision_resize_and_never_clamps():
+    g = torch.Generator().manual_seed(4)
+    y = 3 * torch.randn(2, 3, 30, 20, generator=g)  # a batch of model outputs far outside [-1, 1]
+    resized = to_grid(y, (20, 20))
+    # torchvision's resize on tensors, bilinear with antialias: F.interpolate with align_corners=False
+    expected = torch.nn.functional.interpolate(y, size=(20, 20), mode="bilinear", antialias=True,
+                                               align_corners=False)
+    assert torch.equal(resized, expected) and resized.abs().max() > 1.5
+    clip = torch.randn(1, 6, 10, 12, generator=g)
+    cube = torch.nn.functional.interpolate(clip.unsqueeze(0), size=[6, 6, 6], mode="trilinear").squeeze(0)
+    assert torch.equal(prepare_target(clip, "paper3d"), cube)  # the reference's 3-D resize_to_square
+    frames = prepare_target(clip, "paper")
+    assert frames.shape == (1, 6, 10, 10)
+    assert torch.equal(frames[:, 2], to_grid(clip[:, 2], (10, 10)))
+    assert to_grid(y, (30, 20)) is y
 
 
 def test_unknown_mode_is_refused():

@@ -33,10 +33,12 @@ class Knob:
     step: float = 1.0
     log: bool = False  # the slider spans decades
     integer: bool = False
-    audio: Knob | None = None  # grid and range for 1-D signals, when they differ
+    audio: Knob | None = None  # default, grid and range for 1-D signals, when they differ
+    video: Knob | None = None  # the same for 3-D signals
 
     def for_ndim(self, ndim: int) -> Knob:
-        return self.audio if ndim == 1 and self.audio is not None else self
+        variant = {1: self.audio, 3: self.video}.get(ndim)
+        return variant if variant is not None else self
 
     def clamp(self, value: float) -> float:
         value = min(max(float(value), self.low), self.high)
@@ -53,67 +55,98 @@ def log_grid(start: float, stop: float, count: int) -> tuple[float, ...]:
 
 
 class INR(nn.Module):
-    """Base: first layer, `depth` hidden width x width layers, linear output.
+    """Base: an embedding, then linear layers `layer_sizes()` with `activate` between them.
 
-    Subclasses define `embed` (what the first layer sees), `activate` and the
-    initialisation bounds.  Weights are stored as (E, fan_in, fan_out).
+    Subclasses define `embed` (what the first layer sees), `activate`, the
+    initialisation bounds and, where they differ from the SIREN layout, the
+    layer sizes and dtypes.  Weights are stored as (E, fan_in, fan_out).
+
+    shared=True (evaluation only; every member has the same seed): each
+    parameter is drawn once and kept as one copy unless a knob changes its
+    initial values, which a family says through `bounds`.  The layers after
+    that run as one large matrix product over all members (`_evaluate_shared`).
+    Training would tie shared members together, so `fit` needs shared=False.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     knobs: ClassVar[tuple[Knob, ...]]
     lr: ClassVar[float]
-    alpha: ClassVar[float] = 1.0  # factor on hidden and output pre-activations
+    alpha: ClassVar[float] = 1.0  # factor on the inputs of the hidden and output layers
+    default_width: ClassVar[int] = 256
+    default_depth: ClassVar[int] = 3  # the reference's `hidden_layers`
+    # Values the reference holds for the other knobs while it tunes one (knob -> {other: value});
+    # knobs not named here stay at their defaults.
+    held: ClassVar[Mapping[str, Mapping[str, float]]] = {}
 
-    def __init__(self, in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int = 256,
-                 depth: int = 3, values: Mapping[str, float | Sequence[float]] | None = None,
-                 shared: bool = False):
-        """shared=True: all members have one seed and keep one copy of every layer after
-        the first (which the knobs do not touch), so those layers run as one large
-        matrix product.  For evaluation only: training would tie the members together."""
+    def __init__(self, in_dim: int, out_dim: int, seeds: Sequence[int] = (0,), width: int | None = None,
+                 depth: int | None = None, values: Mapping[str, float | Sequence[float]] | None = None,
+                 shared: bool = False, shape: Sequence[int] | None = None):
+        """shape: the signal's spatial shape, for families that size themselves to it (hash grid)."""
         super().__init__()
+        width = self.default_width if width is None else width
+        depth = self.default_depth if depth is None else depth
         if width < 1 or depth < 0:
             raise ValueError("width must be >= 1 and depth >= 0")
         if shared and len(set(seeds)) != 1:
             raise ValueError("shared layers need every member to have the same seed")
         self.in_dim, self.out_dim, self.width, self.depth = in_dim, out_dim, width, depth
+        self.shape = tuple(shape) if shape is not None else None
         self.seeds = [int(s) for s in seeds]
-        members = len(self.seeds)
         values = dict(values or {})
         unknown = set(values) - {k.name for k in self.knobs}
         if unknown:
             raise ValueError(f"{self.name} has no knob {', '.join(sorted(unknown))}")
-        for knob in self.knobs:
+        for base in self.knobs:
+            knob = base.for_ndim(in_dim)
             given = torch.as_tensor(values.get(knob.name, knob.default), dtype=torch.float32).reshape(-1)
             if not torch.isfinite(given).all() or (given < 0).any():
                 raise ValueError(f"{self.name}: {knob.name} must be a finite, non-negative number")
             if knob.integer and (given > knob.high).any():
                 raise ValueError(f"{self.name}: {knob.name} is at most {knob.high:g}")
-            self.register_buffer(knob.name, given.expand(members).clone())
-        generators = [torch.Generator().manual_seed(s) for s in self.seeds]
+            self.register_buffer(knob.name, given.expand(self.members).clone())
+        generators = [torch.Generator().manual_seed(s) for s in (self.seeds[:1] if shared else self.seeds)]
         self.init_embedding(generators)
-        dims = [self.embedding_dim()] + [width] * (depth + 1) + [out_dim]
+        sizes = self.layer_sizes()
         self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
-        for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:])):
-            drawing = generators[:1] if shared and layer > 0 else generators
-            weight = uniform_draws(drawing, (fan_in, fan_out))
-            bias = uniform_draws(drawing, (1, fan_out))
-            w_bound, b_bound = self.bounds(layer, depth + 1, fan_in)
-            self.weights.append(nn.Parameter(weight * per_member(w_bound, len(drawing))))
-            self.biases.append(nn.Parameter(bias * per_member(b_bound, len(drawing))))
+        for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            w_bound, b_bound = self.bounds(layer, fan_in)
+            dtype = self.layer_dtype(layer)
+            self.weights.append(nn.Parameter(self._draw(generators, (fan_in, fan_out), w_bound, dtype)))
+            self.biases.append(nn.Parameter(self._draw(generators, (1, fan_out), b_bound, dtype)))
 
     @property
     def members(self) -> int:
         return len(self.seeds)
 
+    @property
+    def last(self) -> int:
+        """Index of the output layer."""
+        return len(self.weights) - 1
+
     def value(self, knob: str) -> torch.Tensor:
         """Per-member value of a knob, shaped (E, 1, 1) for broadcasting."""
         return getattr(self, knob).view(-1, 1, 1)
 
+    def _draw(self, generators: list[torch.Generator], shape: tuple[int, int], bound: float | torch.Tensor,
+              dtype: torch.dtype) -> torch.Tensor:
+        """U(-bound, bound) draws: (E, *shape), or (1, *shape) when shared and the bound is the same
+        for every member.  Complex entries draw their real and imaginary parts each from U(-bound,
+        bound), as PyTorch's uniform_ does for complex tensors."""
+        bound = torch.as_tensor(bound, dtype=torch.float32).reshape(-1, 1, 1).expand(self.members, 1, 1)
+        if len(generators) == 1 and bool((bound == bound[0]).all()):
+            bound = bound[:1]
+        if dtype.is_complex:
+            raw = torch.view_as_complex(uniform_draws(generators, (*shape, 2)))
+        else:
+            raw = uniform_draws(generators, shape)
+        return raw * bound
+
     # -- what a family defines
 
     def init_embedding(self, generators: list[torch.Generator]) -> None:
-        """Draw any random embedding parameters (before the layers)."""
+        """Draw any random embedding parameters (before the layers); one generator per
+        member, or a single one when the members are shared."""
 
     def embedding_dim(self) -> int:
         return self.in_dim
@@ -122,59 +155,99 @@ class INR(nn.Module):
         """x: (P, d) -> (E or 1, P, embedding_dim)."""
         return x.unsqueeze(0)
 
-    def bounds(self, layer: int, last: int, fan_in: int) -> tuple[float | torch.Tensor, float | torch.Tensor]:
-        """Uniform init bounds (weight, bias) of `layer` (0 = first, `last` = output)."""
+    def layer_sizes(self) -> list[int]:
+        """Fan-ins and the output size: a first layer, `depth` hidden layers, the output layer."""
+        return [self.embedding_dim()] + [self.width] * (self.depth + 1) + [self.out_dim]
+
+    def layer_dtype(self, layer: int) -> torch.dtype:
+        return torch.float32
+
+    def bounds(self, layer: int, fan_in: int) -> tuple[float | torch.Tensor, float | torch.Tensor]:
+        """Uniform init bounds (weight, bias) of `layer` (0 = first, `self.last` = output);
+        a tensor holds one bound per member, for bounds a knob sets."""
         default = 1.0 / math.sqrt(fan_in)  # PyTorch's nn.Linear default
         return default, default
 
     def activate(self, z: torch.Tensor, layer: int) -> torch.Tensor:
+        """z: (E, P, width), the pre-activation of `layer` (may be changed in place without autograd)."""
         return relu(z)
+
+    def weight(self, layer: int) -> torch.Tensor:
+        """The real matrix `layer` multiplies by: (E or 1, in, out)."""
+        return self.weights[layer]
+
+    def bias(self, layer: int) -> torch.Tensor:
+        """The real bias `layer` adds: (E or 1, 1, out)."""
+        return self.biases[layer]
+
+    def readout(self, y: torch.Tensor) -> torch.Tensor:
+        """The output layer's result as the model's output: (E, P, out_dim) real."""
+        return y
 
     # -- shared
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (P, d) coordinates in [-1, 1] -> (E, P, out_dim)."""
-        h = self.embed(x).expand(self.members, -1, -1)
-        h = self.activate(linear(h, self.weights[0], self.biases[0]), 0)
-        if self.weights[1].shape[0] == 1 and not torch.is_grad_enabled():
-            return self._evaluate_shared(h)
-        for layer in range(1, self.depth + 1):
-            h = self.activate(linear(h, self.weights[layer], self.biases[layer], self.alpha), layer)
-        return linear(h, self.weights[-1], self.biases[-1], self.alpha)
+        h = self.embed(x)
+        h = h.expand(self.members, -1, -1) if h.shape[0] != self.members else h
+        start = self._shared_from() if not torch.is_grad_enabled() else None
+        for layer in range(self.last + 1):
+            if layer == start:
+                return self.readout(self._evaluate_shared(h, layer))
+            h = linear(h, self.weight(layer), self.bias(layer), self.alpha if layer else 1.0)
+            if layer < self.last:
+                h = self.activate(h, layer)
+        return self.readout(h)
 
-    def _evaluate_shared(self, h: torch.Tensor) -> torch.Tensor:
-        """The layers after the first when all members share them, without autograd.
+    def _shared_from(self) -> int | None:
+        """The first layer (from 1 on) after which every layer has one copy for all members."""
+        start = None
+        for layer in range(self.last, 0, -1):
+            if self.weights[layer].shape[0] != 1 or self.biases[layer].shape[0] != 1:
+                break
+            start = layer
+        return start
 
-        Activations live in a buffer with a trailing column of ones and each
-        weight carries its bias as an extra row, so one matrix product adds the
-        bias (no separate pass over memory) and the activation runs in place.
-        h: (E, P, width) -> (E, P, out_dim).
+    def _evaluate_shared(self, h: torch.Tensor, start: int) -> torch.Tensor:
+        """Layers start.. when all members share them, without autograd.
+
+        Each layer is one matrix product over every member's points (bias added by
+        the same call) into one of two reused contiguous buffers, and the activation
+        runs in place there.  h: (E, P, n), the input of layer `start` -> (E, P, out_dim).
         """
-        members, points, width = h.shape
-        buffers = [h.new_empty(members * points, width + 1) for _ in range(2)]
-        for buffer in buffers:
-            buffer[:, width] = 1.0
-        buffers[0][:, :width] = h.reshape(-1, width)
-        for layer in range(1, self.depth + 1):
-            z = buffers[1][:, :width]
-            torch.mm(buffers[0], self._with_bias_row(layer), out=z)
-            activated = self.activate(z, layer)
-            if activated.data_ptr() != z.data_ptr():
-                z.copy_(activated)
-            buffers.reverse()
-        return (buffers[0] @ self._with_bias_row(self.depth + 1)).reshape(members, points, -1)
+        members, points, _ = h.shape
+        rows = members * points
+        current, spare = h.reshape(rows, -1), None
+        for layer in range(start, self.last):
+            weight, bias = self.weight(layer)[0], self.bias(layer)[0, 0]
+            if spare is None or spare.shape != (rows, weight.shape[1]):
+                spare = h.new_empty(rows, weight.shape[1])
+            torch.addmm(bias, current, weight, alpha=self.alpha, out=spare)
+            activated = self.activate(spare.view(members, points, -1), layer)
+            if activated.data_ptr() != spare.data_ptr():
+                spare.copy_(activated.reshape(rows, -1))
+            current, spare = spare, current
+        out = torch.addmm(self.bias(self.last)[0, 0], current, self.weight(self.last)[0], alpha=self.alpha)
+        return out.reshape(members, points, -1)
 
-    def _with_bias_row(self, layer: int) -> torch.Tensor:
-        """alpha * weight with the bias appended as a last row: (fan_in + 1, fan_out)."""
-        return torch.cat([self.alpha * self.weights[layer][0], self.biases[layer][0]])
+
+class EncodedMLP(INR):
+    """An encoding in front of a ReLU MLP laid out as the reference's `FourierFeaturesMLP`:
+    `depth` x (Linear + ReLU) after the encoding, then a linear output layer, PyTorch's
+    default initialisation throughout."""
+
+    def layer_sizes(self) -> list[int]:
+        return [self.embedding_dim()] + [self.width] * self.depth + [self.out_dim]
 
 
 def linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
     """bias + alpha * h @ weight; h (E, P, in), weight (E or 1, in, out), bias (E or 1, 1, out)."""
     if weight.shape[0] == 1:  # one weight for all members: a single large matrix product
         members, points, _ = h.shape
-        out = torch.addmm(bias[0], h.reshape(members * points, -1), weight[0], alpha=alpha)
-        return out.reshape(members, points, -1)
+        flat = h.reshape(members * points, -1)
+        if bias.shape[0] == 1:
+            return torch.addmm(bias[0], flat, weight[0], alpha=alpha).reshape(members, points, -1)
+        return torch.add(bias, (flat @ weight[0]).reshape(members, points, -1), alpha=alpha)
     return torch.baddbmm(bias, h, weight, alpha=alpha)
 
 
@@ -188,12 +261,8 @@ def relu(z: torch.Tensor) -> torch.Tensor:
 
 
 def uniform_draws(generators: list[torch.Generator], shape: tuple[int, ...]) -> torch.Tensor:
-    """U(-1, 1) draws, one (shape) tensor per member generator: (E, *shape)."""
+    """U(-1, 1) draws, one (shape) tensor per generator: (G, *shape)."""
     return torch.stack([torch.rand(shape, generator=g) * 2 - 1 for g in generators])
-
-
-def per_member(bound: float | torch.Tensor, members: int) -> torch.Tensor:
-    return torch.as_tensor(bound, dtype=torch.float32).reshape(-1, 1, 1).expand(members, 1, 1)
 
 
 def render(model: INR, coords: torch.Tensor, chunk: int = 16384) -> torch.Tensor:

@@ -14,7 +14,10 @@ HIDDEN_OMEGA = 30.0  # hidden-layer frequency of SIREN and FINER, fixed in the r
 
 
 class Siren(INR):
-    """SIREN as FreSh's reference builds it: sin(W(ω₀x) + b), hidden sin(W(30h) + b)."""
+    """SIREN as FreSh's reference builds it: sin(W(ω₀x) + b), hidden sin(W(30h) + b), output W(30h) + b.
+
+    First-layer weights U(±1/fan_in), hidden and output weights U(±sqrt(6/fan_in)/30),
+    biases PyTorch's default U(±1/sqrt(fan_in))."""
 
     name, title, lr = "siren", "SIREN", 1e-4
     knobs = (SIREN_OMEGA,)
@@ -23,7 +26,7 @@ class Siren(INR):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         return self.value("omega0") * x
 
-    def bounds(self, layer, last, fan_in):
+    def bounds(self, layer, fan_in):
         default = 1.0 / math.sqrt(fan_in)
         if layer == 0:
             return 1.0 / fan_in, default
