@@ -130,7 +130,7 @@ def select_outputs(target: Signal | np.ndarray | torch.Tensor,
     this one spectrum size (`python -m fresh_viz outputs --sizes BINS` gives the same numbers; see
     `fresh_viz.outputs`).  Values are the numbers the names stand for ("30", or the one position that
     varies in tuples such as "(30.0, 1.0, 6.0)"), else 0, 1, ...; `labels` keeps the names.
-    `stderr` is the standard error of the mean (n - 1 in the deviation), as for `select_embedding`.
+    `stderr` is the standard error of the mean with the reference's n (not n - 1), as for `select_embedding`.
     """
     if isinstance(target, Signal):
         if target.kind not in ("image", "video"):
@@ -177,9 +177,10 @@ def numbers_in(name: str) -> tuple[float, ...] | None:
 def summarise(name: str, param: str, values: list[float], distances: list[list[float]],
               spectra: list[torch.Tensor], target_spectrum: torch.Tensor, bins: int, mode: str, seconds: float,
               device: torch.device, stopped: bool = False, labels: list[str] | None = None) -> Selection:
-    """Mean W, its standard error (n - 1) and the argmin (first on ties) per value; spectra: (k, bins) each."""
+    """Mean W, its standard error (np.std / sqrt(n), as the reference) and the argmin (first on ties) per
+    value; spectra: (k, bins) each."""
     means = [float(np.mean(d)) for d in distances]
-    errors = [float(np.std(d, ddof=1) / math.sqrt(len(d))) if len(d) > 1 else 0.0 for d in distances]
+    errors = [float(np.std(d) / math.sqrt(len(d))) for d in distances]
     best = values[min(range(len(values)), key=lambda i: (means[i], i))]
     return Selection(model=name, param=param, values=values, distance=means, stderr=errors,
                      seed_counts=[len(d) for d in distances], best=best, bins=bins, mode=mode, seconds=seconds,
