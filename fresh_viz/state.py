@@ -99,10 +99,19 @@ class Controls:
             values[other.name] = other.default if self.second is None else other.clamp(self.second)
         return values
 
-    def fixed_values(self, ndim: int) -> dict[str, float]:
-        """Values of the knobs FreSh does not tune (FINER's bias scale), held fixed in a sweep."""
+    def default_values(self, ndim: int) -> dict[str, float]:
+        """The family's defaults for every knob (the race's default member)."""
+        return {knob.name: knob.for_ndim(ndim).default for knob in self.model.knobs}
+
+    def other_values(self, ndim: int) -> dict[str, float]:
+        """Values of the knobs FreSh does not tune, as shown (defaults where not set)."""
         tuned = self.knob(ndim).name
         return {k: v for k, v in self.knob_values(ndim).items() if k != tuned}
+
+    def fixed_values(self, ndim: int) -> dict[str, float]:
+        """The knobs FreSh does not tune that the user set, held fixed in a sweep; the others are held
+        where the reference holds them (FINER tunes ω₀ with k = 0)."""
+        return self.other_values(ndim) if self.second is not None else {}
 
     def selection_key(self, ndim: int) -> tuple:
         """Every setting that shapes a FreSh result: a cached result is reused only when this matches."""

@@ -402,3 +402,25 @@ def test_saved_outputs_panel_refuses_hostile_archives(explorer, tmp_path):
     with pytest.raises(gr.Error, match="MiB|large|limit"):
         panel.load(state, str(bomb), DEFAULTS)
     assert "outputs" not in state.extras
+
+
+def test_finer_fresh_holds_the_bias_where_the_reference_does(explorer):
+    state = load_preset("zoneplate", SMALL)
+    view = explorer.fresh(state, False, Controls("finer", None, width=32, depth=2))
+    assert state.selection.fixed == {"bias_scale": 0.0}  # finer_best_omega.yaml: ω₀ tuned with k = 0
+    assert view["second"]["value"] == 0.0 and "k = 0" in view["distance"]
+    race = list(explorer.train(state, 10, None, Controls("finer", state.selection.best, 0.0, width=32, depth=2)))[-1]
+    names = [trace.name for trace in race["psnr_plot"].data]
+    assert any(name.startswith("default ω₀=30") for name in names)
+    assert any(f"ω₀={state.selection.best:g}, first-layer bias k=0" in name for name in names)
+
+
+def test_every_family_has_its_knobs_on_the_page(explorer):
+    state = load_preset("coffee", SMALL)
+    for name, cls in FAMILIES.items():
+        view = explorer.family_changed(state, Controls(name, width=32, depth=2))
+        assert view["param_value"]["value"] == cls.knobs[0].default
+        assert view["second"]["visible"] is (len(cls.knobs) > 1)
+        if len(cls.knobs) > 1:
+            assert cls.knobs[1].label in view["second"]["label"]
+        assert distance_of(view["distance"]) >= 0

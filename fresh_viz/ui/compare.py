@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import gradio as gr
 
@@ -36,17 +35,16 @@ class FamilyComparison:
                 if progress:
                     progress((i + fraction) / len(FAMILIES), message)
 
-            chosen = replace(controls, family=name, value=None, second=None)
-            fixed = chosen.fixed_values(signal.ndim)
+            # Every family at its defaults, its other knobs held where the reference holds them.
             selection = select_embedding(signal, name, seeds=10, bins=controls.bins, mode=controls.mode,
-                                         width=controls.width, depth=controls.depth, fixed=fixed, device=device,
-                                         fast=not full, progress=report, max_seconds=self.explorer.budget.max_seconds)
+                                         width=controls.width, depth=controls.depth, device=device, fast=not full,
+                                         progress=report, max_seconds=self.explorer.budget.max_seconds)
             selections[name] = selection
             knob = tuned_knob(family, signal.ndim)
-            sweep = Sweep(signal, name, None, controls.bins, controls.mode, controls.width, controls.depth, fixed,
-                          device)
+            sweep = Sweep(signal, name, None, controls.bins, controls.mode, controls.width, controls.depth,
+                          selection.fixed, device)
             preview = sweep.preview(selection.best, controls.seed)
-            target = sweep.target_spectrum
+            target = preview.target_spectrum
             caption = f"{family.title}: {knob.label} = {selection.best:g}, W = {preview.distance:.3f}"
             gallery.append((self.explorer.picture(preview.output, signal.kind), caption))
             spectra[f"{family.title} ({knob.label} = {selection.best:g})"] = preview.spectrum
@@ -72,9 +70,9 @@ class FamilyComparison:
         for name, selection in state.extras["comparison"].items():
             family = FAMILIES[name]
             knob = tuned_knob(family, signal.ndim)
-            values = replace(controls, family=name, value=selection.best, second=None).knob_values(signal.ndim)
+            values = {**selection.fixed, knob.name: selection.best}
             model = build(name, signal.ndim, signal.channels, [controls.seed], controls.width, controls.depth,
-                          values, device)
+                          values, device, shape=signal.spatial_shape)
             label = f"{family.title} {knob.label}={selection.best:g}"
             runs[label] = fit(model, signal.values, total, None, max(1, total // 50), seed=controls.seed,
                               max_seconds=self.explorer.budget.max_seconds)

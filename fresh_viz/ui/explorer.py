@@ -128,7 +128,7 @@ class Explorer:
     def untrained_output(self, signal: Signal, controls: Controls) -> torch.Tensor:
         """The untrained model over the signal's whole grid (every frame, every sample): (C, *spatial)."""
         model = build(controls.family, signal.ndim, signal.channels, [controls.seed], controls.width, controls.depth,
-                      controls.knob_values(signal.ndim), self.device)
+                      controls.knob_values(signal.ndim), self.device, shape=signal.spatial_shape)
         with torch.inference_mode():
             output = render(model, grid_coords(signal.spatial_shape, self.device))
         return output[0].reshape(signal.channels, *signal.spatial_shape).cpu()
@@ -149,7 +149,7 @@ class Explorer:
         sweep = state.sweep_for(controls, self.device)
         values = controls.knob_values(signal.ndim)
         knob = controls.knob(signal.ndim)
-        result = sweep.preview(values[knob.name], controls.seed, controls.fixed_values(signal.ndim))
+        result = sweep.preview(values[knob.name], controls.seed, controls.other_values(signal.ndim))
         labels = [k.label for k in controls.model.knobs]
         shown = ", ".join(f"{label} = {v:g}" for label, v in zip(labels, values.values()))
         grid = " x ".join(str(s) for s in sweep.grid)
@@ -165,10 +165,10 @@ class Explorer:
             dft = self.files.save(np.concatenate([state.target_dft, gap, model_dft], axis=1))
         return {
             "output_image": self.picture(result.output, signal.kind),
-            "spectra": plots.spectra_figure(sweep.target_spectrum, result.spectrum, controls.mode, controls.log_y,
+            "spectra": plots.spectra_figure(result.target_spectrum, result.spectrum, controls.mode, controls.log_y,
                                             result.distance),
             "distance": html,
-            "cdf": plots.cdf_figure(sweep.target_spectrum, result.spectrum, result.distance),
+            "cdf": plots.cdf_figure(result.target_spectrum, result.spectrum, result.distance),
             "dft": dft,
             "share_query": query_for(state.preset, controls, signal.ndim),
         }
@@ -271,15 +271,20 @@ class Explorer:
         capped = " Stopped at the time cap: the best of what was evaluated." if result.stopped else ""
         export = self.files.save_text(json.dumps({"signal": state.source, **result.to_json(spectra=True)}, indent=1),
                                       f"fresh-{state.signal.name}-{result.model}.json")
-        return {"session": state,
+        chosen = replace(controls, value=result.best)
+        second = {}
+        if len(controls.model.knobs) > 1 and controls.second is None:  # show the value the reference held
+            extra = controls.model.knobs[1].name
+            chosen = replace(chosen, second=result.fixed.get(extra))
+            second = {"second": second_knob_update(controls.family, state.signal.ndim, chosen.second)}
+        return {"session": state, **second,
                 "fresh_plot": plots.selection_figure(result.values, result.distance, result.stderr, result.best,
                                                      knob.label, knob.log),
                 "fresh_status": f"**{knob.label} = {result.best:g}** (W = {result.distance[result.best_index]:.3f}); "
                                 f"{sum(result.seed_counts)} untrained models in {result.seconds:.1f} s, "
                                 f"{setting}.{capped}",
                 "export": gr.update(value=export), **knob_updates(knob, result.best),
-                **self.preview(state, replace(controls, value=result.best)),
-                **self.play_output(state, replace(controls, value=result.best))}
+                **self.preview(state, chosen), **self.play_output(state, chosen)}
 
     # -- training
 
@@ -289,11 +294,14 @@ class Explorer:
             raise gr.Error("load a signal first")
         signal = state.signal
         knob = controls.knob(signal.ndim)
-        values = controls.knob_values(signal.ndim)
-        tuned = values[knob.name]
+        default, chosen = controls.default_values(signal.ndim), controls.knob_values(signal.ndim)
+        # The default member is the family's default in every knob; the other is the page's setting.
         model = build(controls.family, signal.ndim, signal.channels, [controls.seed] * 2, controls.width,
-                      controls.depth, {**values, knob.name: [knob.default, tuned]}, self.device)
-        names = [f"default {knob.label}={knob.default:g}", f"{knob.label}={tuned:g}"]
+                      controls.depth, {k: [default[k], chosen[k]] for k in default}, self.device,
+                      shape=signal.spatial_shape)
+        labels = {k.name: k.label for k in controls.model.knobs}
+        names = [f"default {knob.label}={knob.default:g}",
+                 ", ".join(f"{labels[k]}={v:g}" for k, v in chosen.items() if k == knob.name or v != default[k])]
         curves: dict[str, list] = {n: [] for n in names}
         bands: dict[str, list] = {n: [] for n in names}
         target = signal.values.to(self.device)
@@ -332,7 +340,7 @@ class Explorer:
         grid = list(knob.grid)
         values = controls.knob_values(signal.ndim)
         model = build(controls.family, signal.ndim, signal.channels, [controls.seed] * len(grid), controls.width,
-                      controls.depth, {**values, knob.name: grid}, self.device)
+                      controls.depth, {**values, knob.name: grid}, self.device, shape=signal.spatial_shape)
         # A FreSh result made with other settings would show the wrong W curve: compute a fast one then.
         selection = state.selection_for(controls) or self.select(state, controls, fast=True)
         distance = [selection.distance[selection.values.index(v)] if v in selection.values else None for v in grid]
