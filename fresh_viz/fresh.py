@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .models import INR, build, get_family, held_values, render, tuned_knob
+from .models import INR, OutOfTime, build, get_family, held_values, render, tuned_knob
 from .signals import Signal, grid_coords
 from .spectrum import MODES, Reduction, analysis_grid, framewise, prepare_target, spectrum, to_grid, wasserstein
 
@@ -176,7 +176,7 @@ class Sweep:
                       knobs, self.device, shared=True, shape=self.shape)
         chunk = max(256, self.points_per_pass // len(values))
         evaluated = self.shape[1:] if self.framewise else self.shape
-        out = render(model, self.points(seed), chunk).reshape(len(values), self.channels, *evaluated)
+        out = render(model, self.points(seed), chunk, self.deadline).reshape(len(values), self.channels, *evaluated)
         return to_grid(out, self.grid)
 
     @torch.inference_mode()
@@ -197,10 +197,11 @@ class Sweep:
         for seed, batch in todo.items():
             if not batch:
                 continue
-            if self.deadline is not None and self.distances and time.perf_counter() > self.deadline:
+            try:
+                spectra = self.spectra(self.outputs(batch, seed))  # the cap holds between chunks inside too
+            except OutOfTime:
                 self.stopped = True
                 return
-            spectra = self.spectra(self.outputs(batch, seed))
             distances = wasserstein(spectra, self.target_for(seed)).tolist()
             for value, distance, member_spectrum in zip(batch, distances, spectra):
                 self.distances[(value, seed)] = distance
@@ -213,6 +214,8 @@ class Sweep:
                 fast: bool = False) -> Selection:
         """Mean W and its standard error per evaluated value (np.std / sqrt(n), as the
         reference); the argmin, the first value on ties."""
+        if not self.distances:
+            raise ValueError("the time cap ended the sweep before one value was evaluated; allow more time")
         values = sorted({v for v, _ in self.distances})
         means, errors, counts, spectra = [], [], [], []
         for v in values:

@@ -81,17 +81,21 @@ def fit(model: INR, values: torch.Tensor, steps: int = 1000, lr: float | None = 
 
     loss = torch.full((model.members,), math.nan)
     yield report(0, loss)
+    deadline = None if max_seconds is None else start + max_seconds
     for step in range(1, steps + 1):
         optimiser.zero_grad(set_to_none=True)
-        loss = torch.zeros(model.members, device=device)
+        previous, loss = loss, torch.zeros(model.members, device=device)
         for i in range(0, len(train_idx), chunk):
+            if deadline is not None and time.perf_counter() > deadline:  # the cap holds inside a step too:
+                yield report(step - 1, previous, "time")  # the unfinished step is dropped
+                return
             idx = train_idx[i : i + chunk]
             # Chunks weighted by their share, so the gradient is the full-batch one.
             part = (model(coords[idx]) - target[idx]).square().sum((1, 2)) / (len(train_idx) * target.shape[1])
             part.sum().backward()
             loss += part.detach()
         optimiser.step()
-        out_of_time = max_seconds is not None and time.perf_counter() - start > max_seconds
+        out_of_time = deadline is not None and time.perf_counter() > deadline
         if step % every == 0 or step == steps or out_of_time:
             yield report(step, loss, "time" if out_of_time and step < steps else None)
             if out_of_time:

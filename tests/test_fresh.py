@@ -209,7 +209,34 @@ def test_selection_records_every_setting(smooth_and_busy):
 
 
 def test_time_cap_returns_what_was_done(smooth_and_busy):
+    import time
+
     smooth, _ = smooth_and_busy
-    capped = select_embedding(smooth, "siren", [10, 20, 30], seeds=5, width=16, max_seconds=0.0)
-    assert capped.stopped and capped.seed_counts == [1, 1, 1]  # the first seed's batch, then the cap
+    sweep = Sweep(smooth, "siren", width=16)
+    sweep.evaluate([10.0, 20.0, 30.0], [0])
+    sweep.deadline = time.perf_counter() - 1.0  # the cap passes before the next batch's first chunk
+    sweep.evaluate([10.0, 20.0, 30.0], [1, 2])
+    capped = sweep.summary(0.0)
+    assert capped.stopped and capped.seed_counts == [1, 1, 1]  # what was done before the cap
     assert not select_embedding(smooth, "siren", [10, 20], seeds=2, width=16).stopped
+    with pytest.raises(ValueError, match="time cap ended the sweep before one value"):
+        select_embedding(smooth, "siren", [10, 20, 30], seeds=5, width=16, max_seconds=0.0)
+
+
+def test_time_cap_holds_inside_one_evaluation():
+    import time
+
+    from fresh_viz.models import OutOfTime, render
+
+    calls = []
+
+    def slow_model(points):
+        calls.append(len(points))
+        time.sleep(0.05)
+        return points.new_zeros(1, len(points), 1)
+
+    coords = torch.zeros(1000, 2)
+    with pytest.raises(OutOfTime):
+        render(slow_model, coords, chunk=10, deadline=time.perf_counter() + 0.12)
+    assert 2 <= len(calls) <= 4  # of 100 chunks: it stopped at the first chunk after the cap
+    assert render(slow_model, coords[:20], chunk=10).shape == (1, 1, 20)

@@ -58,7 +58,7 @@ def test_psnr_scale():
 def test_wall_time_cap_stops_early(image):
     model = build("siren", 2, 3, [0], width=32, depth=1)
     reports = list(fit(model, image.values, steps=10_000, every=1000, max_seconds=0.0))
-    assert reports[-1].stopped == "time" and reports[-1].step == 1 and reports[-1].done
+    assert reports[-1].stopped == "time" and reports[-1].step == 0 and reports[-1].done
 
 
 def test_stopping_between_yields_leaves_the_model_usable(image):
@@ -79,3 +79,27 @@ def test_chunked_gradient_equals_full_batch(image, monkeypatch):
         model = build("siren", 2, 3, [0], width=16, depth=1)
         results.append(list(fit(model, image.values, steps=5, every=5))[-1].psnr[0])
     assert results[0] == pytest.approx(results[1], abs=1e-3)
+
+
+def test_wall_time_cap_holds_inside_a_step(monkeypatch):
+    import time
+
+    import fresh_viz.train
+
+    image = make_preset("astronaut", 64)
+    monkeypatch.setattr(fresh_viz.train, "POINTS_PER_CHUNK", 256)  # many chunks per step
+    model = build("siren", 2, 1, [0], width=16, depth=1)
+    forward = model.forward
+    calls = []
+
+    def slow_forward(points):
+        if torch.is_grad_enabled():  # training chunks, not the reports' renders
+            calls.append(len(points))
+            time.sleep(0.05)
+        return forward(points)
+
+    model.forward = slow_forward
+    reports = list(fit(model, image.values, steps=5, every=1, max_seconds=0.12))
+    assert reports[-1].stopped == "time" and reports[-1].step == 0  # the first step was cut short and dropped
+    chunks_per_step = -(-round(0.9 * image.values[0].numel()) // 256)
+    assert chunks_per_step > 6 and len(calls) <= 4

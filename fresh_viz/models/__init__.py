@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from .base import INR, Knob, render
+from .base import INR, Knob, OutOfTime, render
 from .finer import Finer
 from .fourier import FourierFeatures
 from .hashgrid import HashGrid
@@ -21,8 +21,8 @@ from .posenc import PositionalEncoding
 from .siren import Siren
 from .wire import Wire
 
-__all__ = ["FAMILIES", "INR", "Knob", "build", "get_family", "held_values", "render", "tuned_knob", "Siren",
-           "Finer", "FourierFeatures", "HashGrid", "PositionalEncoding", "Wire"]
+__all__ = ["FAMILIES", "INR", "Knob", "OutOfTime", "build", "get_family", "held_values", "render", "tuned_knob",
+           "Siren", "Finer", "FourierFeatures", "HashGrid", "PositionalEncoding", "Wire"]
 
 FAMILIES: dict[str, type[INR]] = {
     cls.name: cls for cls in (Siren, FourierFeatures, PositionalEncoding, Finer, Wire, HashGrid)

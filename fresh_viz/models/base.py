@@ -11,6 +11,7 @@ for every candidate value, as in the reference.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -265,7 +266,18 @@ def uniform_draws(generators: list[torch.Generator], shape: tuple[int, ...]) -> 
     return torch.stack([torch.rand(shape, generator=g) * 2 - 1 for g in generators])
 
 
-def render(model: INR, coords: torch.Tensor, chunk: int = 16384) -> torch.Tensor:
-    """Evaluate over all coordinates in chunks of points: coords (P, d) -> (E, C, P)."""
-    outputs = [model(coords[i : i + chunk]) for i in range(0, coords.shape[0], chunk)]
+class OutOfTime(RuntimeError):
+    """A wall-time cap was reached in the middle of a piece of work."""
+
+
+def render(model: INR, coords: torch.Tensor, chunk: int = 16384, deadline: float | None = None) -> torch.Tensor:
+    """Evaluate over all coordinates in chunks of points: coords (P, d) -> (E, C, P).
+
+    deadline: a time.perf_counter() value; a chunk that would start after it raises OutOfTime,
+    so a cap holds inside one large evaluation too."""
+    outputs = []
+    for i in range(0, coords.shape[0], chunk):
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime(f"the time cap was reached after {i} of {coords.shape[0]} points")
+        outputs.append(model(coords[i : i + chunk]))
     return torch.cat(outputs, dim=1).transpose(1, 2)
