@@ -91,9 +91,7 @@ def fit(model: INR, values: torch.Tensor, steps: int = 1000, lr: float | None = 
                 return
             idx = train_idx[i : i + chunk]
             # Chunks weighted by their share, so the gradient is the full-batch one.
-            part = (model(coords[idx]) - target[idx]).square().sum((1, 2)) / (len(train_idx) * target.shape[1])
-            part.sum().backward()
-            loss += part.detach()
+            loss += model.accumulate_gradients(coords[idx], target[idx], 1.0 / (len(train_idx) * target.shape[1]))
         optimiser.step()
         out_of_time = deadline is not None and time.perf_counter() > deadline
         if step % every == 0 or step == steps or out_of_time:

@@ -137,3 +137,21 @@ def test_every_family_declares_what_the_ui_and_sweep_need():
         for knob in cls.knobs:
             assert knob.low <= knob.default <= knob.high
             assert all(knob.low <= v <= knob.high for v in knob.grid)
+
+
+@pytest.mark.parametrize("members", [1, 2])
+def test_siren_hand_written_gradient_equals_autograd(members):
+    from fresh_viz.models.base import INR
+
+    x = torch.rand(300, 2) * 2 - 1
+    target = torch.rand(300, 3) * 2 - 1
+    model = build("siren", 2, 3, list(range(members)), 32, 2, {"omega0": [30.0, 90.0][:members]})
+    ours = model.accumulate_gradients(x, target, 0.01)
+    ours = ours, [p.grad.clone() for p in model.parameters()]
+    model.zero_grad(set_to_none=True)
+    reference = INR.accumulate_gradients(model, x, target, 0.01), [p.grad.clone() for p in model.parameters()]
+    assert torch.allclose(ours[0], reference[0], rtol=1e-5)
+    for mine, theirs in zip(ours[1], reference[1]):
+        assert torch.allclose(mine, theirs, rtol=1e-4, atol=1e-6)
+    model.accumulate_gradients(x, target, 0.01)  # a second chunk adds to the gradient
+    assert torch.allclose(model.weights[0].grad, 2 * reference[1][0], rtol=1e-4, atol=1e-6)

@@ -89,16 +89,15 @@ def test_wall_time_cap_holds_inside_a_step(monkeypatch):
     image = make_preset("astronaut", 64)
     monkeypatch.setattr(fresh_viz.train, "POINTS_PER_CHUNK", 256)  # many chunks per step
     model = build("siren", 2, 1, [0], width=16, depth=1)
-    forward = model.forward
+    accumulate = model.accumulate_gradients
     calls = []
 
-    def slow_forward(points):
-        if torch.is_grad_enabled():  # training chunks, not the reports' renders
-            calls.append(len(points))
-            time.sleep(0.05)
-        return forward(points)
+    def slow_chunk(points, target, scale):
+        calls.append(len(points))
+        time.sleep(0.05)
+        return accumulate(points, target, scale)
 
-    model.forward = slow_forward
+    model.accumulate_gradients = slow_chunk
     reports = list(fit(model, image.values, steps=5, every=1, max_seconds=0.12))
     assert reports[-1].stopped == "time" and reports[-1].step == 0  # the first step was cut short and dropped
     chunks_per_step = -(-round(0.9 * image.values[0].numel()) // 256)

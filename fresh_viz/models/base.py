@@ -185,6 +185,15 @@ class INR(nn.Module):
         """The output layer's result as the model's output: (E, P, out_dim) real."""
         return y
 
+    def accumulate_gradients(self, x: torch.Tensor, target: torch.Tensor, scale: float) -> torch.Tensor:
+        """Add to each parameter's .grad the gradient of scale * sum((model(x) - target)^2), per member.
+
+        x: (P, d), target: (P, out_dim) -> the per-member loss (E,).  Autograd here; a family with a
+        hand-written backward (SIREN) overrides it with the same arithmetic in fewer passes over memory."""
+        loss = (self(x) - target).square().sum((1, 2)) * scale
+        loss.sum().backward()
+        return loss.detach()
+
     # -- shared
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
