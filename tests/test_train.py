@@ -88,7 +88,7 @@ def test_wall_time_cap_holds_inside_a_step(monkeypatch):
 
     image = make_preset("astronaut", 64)
     monkeypatch.setattr(fresh_viz.train, "POINTS_PER_CHUNK", 256)  # many chunks per step
-    model = build("siren", 2, 1, [0], width=16, depth=1)
+    model = build("siren", 2, 3, [0], width=16, depth=1)
     accumulate = model.accumulate_gradients
     calls = []
 
