@@ -77,7 +77,7 @@ def table(rows: list[dict], before: dict[tuple[str, str], dict]) -> str:
     for r in rows:
         held = "".join(f", {k} {v:g}" for k, v in r["fixed"].items())
         old = before.get((r["family"], r["photo"]))
-        earlier = f"{old['pick']:g}" if old else ("(new family)" if before else "")
+        earlier = f"{old['pick']:g}" if old else "—"  # a family the older code lacks, or a row not run
         default = FAMILIES[r["family"]].knobs[0].for_ndim(2).default
         scores = [f"{r[who + '_train_psnr']:.2f} / {r[who + '_test_psnr']:.2f}" if who + "_train_psnr" in r
                   else "not run" for who in ("default", "fresh")]
