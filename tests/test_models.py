@@ -93,11 +93,13 @@ def test_family_defaults_and_held_values():
     assert tuned_knob(FAMILIES["siren"], 1).default == 3000 and build("siren", 1, 1).omega0.item() == 3000
 
 
-@pytest.mark.parametrize("family", list(FAMILIES))
-@pytest.mark.parametrize("shape", [(2048,), (40, 40), (12, 12, 12)])
+# WIRE's untrained output is broadband noise on 2-D and 3-D grids whatever ω₀ and s₀: only audio moves.
+KNOB_CASES = [(family, shape) for family in FAMILIES for shape in [(2048,), (40, 40), (12, 12, 12)]
+              if family != "wire" or len(shape) == 1]
+
+
+@pytest.mark.parametrize("family, shape", KNOB_CASES)
 def test_raising_each_knob_moves_the_spectrum_up(family, shape):
-    if family == "wire" and len(shape) > 1:
-        pytest.skip("WIRE's untrained output is broadband noise on 2-D and 3-D grids whatever ω₀ and s₀")
     cls = FAMILIES[family]
     coords = grid_coords(shape)
     for base in cls.knobs:
