@@ -18,10 +18,10 @@ import torch
 from .models import INR, OutOfTime, build, get_family, held_values, render, tuned_knob
 from .signals import Signal, grid_coords
 from .spectrum import MODES, Reduction, analysis_grid, framewise, prepare_target, spectrum, to_grid, wasserstein
+from .tuning import tuning_for
 
 Progress = Callable[[float, str], None]
 FAST_SHARE = 0.2  # fast mode's budget, as a share of the full sweep's model evaluations
-ACTIVATION_BYTES = 8 * 2**20  # one hidden layer's activations per pass: large products, cache-friendly
 TIE_REACH = 2.0  # fast mode: values within this many standard errors of the leader count as tied
 FAST_RULE = f"coarse grid with 2 seeds, neighbours of the values within {TIE_REACH:g} s.e. of the best, " \
             "then more seeds while values stay tied"
@@ -162,8 +162,8 @@ class Sweep:
 
     @property
     def points_per_pass(self) -> int:
-        """Rows of one hidden-layer product: sized so its activations stay within ACTIVATION_BYTES."""
-        return max(256, ACTIVATION_BYTES // (self.width * 4))
+        """Rows of one hidden-layer product: the size measured fastest on this machine (`tuning`)."""
+        return tuning_for(self.device).sweep_points(self.width)
 
     @torch.inference_mode()
     def outputs(self, values: Sequence[float], seed: int, extra: Mapping[str, float] | None = None) -> torch.Tensor:

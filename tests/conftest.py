@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 import pytest
 import torch
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Chunk sizes are measured once per machine (fresh_viz.tuning); the tests keep theirs apart from the user's.
+os.environ.setdefault("FRESH_VIZ_CACHE", os.path.join(tempfile.gettempdir(), f"fresh_viz-tests-{os.getuid()}"))
 
 
 def chromium_path() -> str | None:

@@ -72,10 +72,11 @@ def test_stopping_between_yields_leaves_the_model_usable(image):
 
 def test_chunked_gradient_equals_full_batch(image, monkeypatch):
     import fresh_viz.train as train
+    from fresh_viz.tuning import Tuning
 
     results = []
     for chunk in (65536, 256):  # one chunk, then three
-        monkeypatch.setattr(train, "POINTS_PER_CHUNK", chunk)
+        monkeypatch.setattr(train, "tuning_for", lambda device, c=chunk: Tuning(c * 16 * 4, c * 16 * 4))
         model = build("siren", 2, 3, [0], width=16, depth=1)
         results.append(list(fit(model, image.values, steps=5, every=5))[-1].psnr[0])
     assert results[0] == pytest.approx(results[1], abs=1e-3)
@@ -87,7 +88,10 @@ def test_wall_time_cap_holds_inside_a_step(monkeypatch):
     import fresh_viz.train
 
     image = make_preset("astronaut", 64)
-    monkeypatch.setattr(fresh_viz.train, "POINTS_PER_CHUNK", 256)  # many chunks per step
+    from fresh_viz.tuning import Tuning
+
+    # 256 points per chunk at width 16: many chunks per step
+    monkeypatch.setattr(fresh_viz.train, "tuning_for", lambda device: Tuning(256 * 16 * 4, 256 * 16 * 4))
     model = build("siren", 2, 3, [0], width=16, depth=1)
     accumulate = model.accumulate_gradients
     calls = []
