@@ -72,6 +72,14 @@ def tuning_for(device: torch.device | str) -> Tuning:
     return tuning
 
 
+def retune(device: torch.device | str) -> Tuning:
+    """Measure now and replace this machine's cached entry (the benchmark does, before it measures)."""
+    device = torch.device(device)
+    tuning = measure(device)
+    _save(cache_file(), machine_key(device), tuning)
+    return tuning
+
+
 def _save(path: Path, key: str, tuning: Tuning) -> None:
     """Add this machine's entry; written whole and renamed, so a reader never sees half a file."""
     try:

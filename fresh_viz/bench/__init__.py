@@ -13,6 +13,7 @@ import platform
 import torch
 
 from ..device import describe
+from ..tuning import retune
 from .floor import instruction_set
 from .measure import bench_3d, bench_fast_mode, bench_preview, bench_sweep, bench_training
 
@@ -39,6 +40,7 @@ def run_bench(device: torch.device, quick: bool = False) -> tuple[dict, str]:
 
     Every rate is measured right before the measurement it prices, so a machine
     whose speed drifts (a shared host) is compared with itself at the same moment."""
+    chunks = retune(device)  # the chunk sizes every measurement below runs with, measured now
     values = [float(v) for v in range(10, 201, 10)]
     sizes, seeds = ([32], 2) if quick else ([128, 256], 10)
     if device.type != "cpu" and not quick:
@@ -47,6 +49,7 @@ def run_bench(device: torch.device, quick: bool = False) -> tuple[dict, str]:
         "device": describe(device), "machine": platform.processor() or platform.machine(),
         "instruction_set": instruction_set() if device.type == "cpu" else device.type,
         "torch": torch.__version__, "quick": quick, "targets": TARGETS,
+        "chunks": {"sweep_points": chunks.sweep_points(256), "train_points": chunks.train_points(256)},
         "preview": bench_preview(device, 8 if quick else 24),
         "sweep": [bench_sweep(device, s, seeds, values[:5] if quick else values,
                               baseline=quick or (device.type == "cpu" and s <= 256)) for s in sizes],
@@ -60,7 +63,9 @@ def run_bench(device: torch.device, quick: bool = False) -> tuple[dict, str]:
 def format_table(r: dict) -> str:
     lines = [f"FreSh Explorer benchmark on {r['device']}, {r['instruction_set']} ({r['machine']}, torch "
              f"{r['torch']})" + (" [quick: small sizes, to prove it runs; ratios at these sizes mean little]"
-                                 if r["quick"] else "")]
+                                 if r["quick"] else ""),
+             f"  chunks measured fastest here (width 256): {r['chunks']['sweep_points']} points per sweep pass, "
+             f"{r['chunks']['train_points']} per training chunk"]
     for p in r["preview"]:
         grid = " x ".join(str(s) for s in p["grid"])
         verdict = "within" if p["handler_median_ms"] <= p["budget_ms"] else "OVER"
