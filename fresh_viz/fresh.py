@@ -174,7 +174,7 @@ class Sweep:
         knobs = {**self.fixed, **(extra or {}), self.knob.name: list(values)}
         model = build(self.family, len(self.shape), self.channels, [seed] * len(values), self.width, self.depth,
                       knobs, self.device, shared=True, shape=self.shape)
-        chunk = max(256, self.points_per_pass // len(values))
+        chunk = max(1, self.points_per_pass // len(values))  # rows of one product: values x points
         evaluated = self.shape[1:] if self.framewise else self.shape
         out = render(model, self.points(seed), chunk, self.deadline).reshape(len(values), self.channels, *evaluated)
         return to_grid(out, self.grid)

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .base import INR, Knob, log_grid, sine, steps_grid
+from .base import INR, Knob, log_grid, sine, steps_grid, widened
 
 SIREN_OMEGA = Knob("omega0", "ω₀", 30.0, steps_grid(10, 200, 10), 1.0, 300.0, 1.0, log=True,
                    audio=Knob("omega0", "ω₀", 3000.0, log_grid(100, 30000, 20), 10.0, 50000.0, 10.0, log=True))
@@ -45,18 +45,23 @@ class Siren(INR):
             z = torch.baddbmm(self.biases[layer], inputs[-1], self.weights[layer], alpha=self.alpha if layer else 1.0)
             pre.append(z)
             inputs.append(torch.sin(z))
-        residual = torch.baddbmm(self.biases[-1], inputs[-1], self.weights[-1], alpha=self.alpha).sub_(target)
-        loss = residual.square().sum((1, 2)) * scale
-        grad = residual.mul_(2 * scale)  # d loss / d output, (E, P, C)
+        out = self.out_dim
+        weight, bias = widened(self.weights[-1], self.biases[-1])  # padded columns stay zero throughout
+        residual = torch.baddbmm(bias, inputs[-1], weight, alpha=self.alpha)
+        residual[..., :out] -= target
+        loss = residual[..., :out].square().sum((1, 2)) * scale
+        grad = residual.mul_(2 * scale)  # d loss / d output, (E, P, C or NARROW)
         for layer in range(self.last, -1, -1):
             alpha = self.alpha if layer else 1.0
-            weight, bias = self.weights[layer], self.biases[layer]
+            weight = self.weights[layer]
             if weight.grad is None:
-                weight.grad, bias.grad = torch.zeros_like(weight), torch.zeros_like(bias)
-            weight.grad.baddbmm_(inputs[layer].transpose(1, 2), grad, alpha=alpha)
-            bias.grad.add_(grad.sum(1, keepdim=True))
+                weight.grad, self.biases[layer].grad = torch.zeros_like(weight), torch.zeros_like(self.biases[layer])
+            step = torch.bmm(inputs[layer].transpose(1, 2), grad)
+            weight.grad.add_(step[..., : weight.shape[-1]], alpha=alpha)
+            self.biases[layer].grad.add_(grad[..., : weight.shape[-1]].sum(1, keepdim=True))
             if layer == 0:
                 break
-            back = torch.bmm(grad, (alpha * weight).transpose(1, 2))  # the factor on the small matrix
+            padded = widened(weight, self.biases[layer])[0] if layer == self.last else weight
+            back = torch.bmm(grad, (alpha * padded).transpose(1, 2))  # the factor on the small matrix
             grad = torch.cos(pre[layer - 1], out=pre[layer - 1]).mul_(back)  # d loss / d z of the layer below
         return loss
