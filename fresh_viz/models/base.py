@@ -55,6 +55,23 @@ def log_grid(start: float, stop: float, count: int) -> tuple[float, ...]:
     return tuple(float(f"{v:.3g}") for v in np.geomspace(start, stop, count))
 
 
+class Workspace:
+    """Buffers reused from one chunk of points to the next, by name and shape.
+
+    A fresh large tensor is paged in by the OS on first touch, 4 KiB at a time; allocated
+    once per chunk, that cost as much as a third of the sine written into it.  Kept here,
+    each buffer is allocated once per model and shape (a run has one or two chunk sizes)."""
+
+    def __init__(self):
+        self.buffers: dict[tuple, torch.Tensor] = {}
+
+    def __call__(self, name: str, shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+        key = (name, tuple(shape), like.dtype, like.device)
+        if key not in self.buffers:
+            self.buffers[key] = torch.empty(tuple(shape), dtype=like.dtype, device=like.device)
+        return self.buffers[key]
+
+
 class INR(nn.Module):
     """Base: an embedding, then linear layers `layer_sizes()` with `activate` between them.
 
@@ -92,6 +109,7 @@ class INR(nn.Module):
         if shared and len(set(seeds)) != 1:
             raise ValueError("shared layers need every member to have the same seed")
         self.in_dim, self.out_dim, self.width, self.depth = in_dim, out_dim, width, depth
+        self.workspace = Workspace()  # buffers of the hand-written passes (evaluation, SIREN's gradient)
         self.shape = tuple(shape) if shape is not None else None
         self.seeds = [int(s) for s in seeds]
         values = dict(values or {})
@@ -204,7 +222,9 @@ class INR(nn.Module):
         for layer in range(self.last + 1):
             if layer == start:
                 return self.readout(self._evaluate_shared(h, layer))
-            h = linear(h, self.weight(layer), self.bias(layer), self.alpha if layer else 1.0)
+            width = self.weight(layer).shape[-1]
+            into = None if start is None else self.workspace(f"layer {layer}", (*h.shape[:2], width), h)
+            h = linear(h, self.weight(layer), self.bias(layer), self.alpha if layer else 1.0, into)
             if layer < self.last:
                 h = self.activate(h, layer)
         return self.readout(h)
@@ -227,16 +247,15 @@ class INR(nn.Module):
         """
         members, points, _ = h.shape
         rows = members * points
-        current, spare = h.reshape(rows, -1), None
+        current = h.reshape(rows, -1)
         for layer in range(start, self.last):
             weight, bias = self.weight(layer)[0], self.bias(layer)[0, 0]
-            if spare is None or spare.shape != (rows, weight.shape[1]):
-                spare = h.new_empty(rows, weight.shape[1])
+            spare = self.workspace(f"shared {layer % 2}", (rows, weight.shape[1]), h)
             torch.addmm(bias, current, weight, alpha=self.alpha, out=spare)
             activated = self.activate(spare.view(members, points, -1), layer)
             if activated.data_ptr() != spare.data_ptr():
                 spare.copy_(activated.reshape(rows, -1))
-            current, spare = spare, current
+            current = spare
         weight, bias = widened(self.weight(self.last), self.bias(self.last))
         out = torch.addmm(bias[0, 0], current, weight[0], alpha=self.alpha)[:, : self.out_width]
         return out.reshape(members, points, -1)
@@ -256,13 +275,16 @@ class EncodedMLP(INR):
         return [self.embedding_dim()] + [self.width] * self.depth + [self.out_dim]
 
 
-def linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
-    """bias + alpha * h @ weight; h (E, P, in), weight (E or 1, in, out), bias (E or 1, 1, out)."""
+def linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, alpha: float = 1.0,
+           into: torch.Tensor | None = None) -> torch.Tensor:
+    """bias + alpha * h @ weight; h (E, P, in), weight (E or 1, in, out), bias (E or 1, 1, out).
+    into: an (E, P, out) buffer to write the result to, when weight and bias are shared."""
     if weight.shape[0] == 1:  # one weight for all members: a single large matrix product
         members, points, _ = h.shape
         flat = h.reshape(members * points, -1)
         if bias.shape[0] == 1:
-            return torch.addmm(bias[0], flat, weight[0], alpha=alpha).reshape(members, points, -1)
+            out = None if into is None else into.view(members * points, -1)
+            return torch.addmm(bias[0], flat, weight[0], alpha=alpha, out=out).reshape(members, points, -1)
         return torch.add(bias, (flat @ weight[0]).reshape(members, points, -1), alpha=alpha)
     return torch.baddbmm(bias, h, weight, alpha=alpha)
 

@@ -40,14 +40,19 @@ class Siren(INR):
         """SIREN's gradient by hand, the same arithmetic as autograd's but in fewer passes over memory:
         no autograd graph, each pre-activation's buffer reused for its cosine and then its gradient, the
         factor 30 folded into the matrix products.  x: (P, d), target: (P, C) -> per-member loss (E,)."""
-        inputs, pre = [self.embed(x).expand(self.members, -1, -1)], []
+        buffer = self.workspace  # the same buffers for every chunk of this size
+        members, points = self.members, x.shape[0]
+        inputs, pre = [self.embed(x).expand(members, -1, -1)], []
         for layer in range(self.last):
-            z = torch.baddbmm(self.biases[layer], inputs[-1], self.weights[layer], alpha=self.alpha if layer else 1.0)
+            shape = (members, points, self.weights[layer].shape[-1])
+            z = torch.baddbmm(self.biases[layer], inputs[-1], self.weights[layer], alpha=self.alpha if layer else 1.0,
+                              out=buffer(f"z {layer}", shape, x))
             pre.append(z)
-            inputs.append(torch.sin(z))
+            inputs.append(torch.sin(z, out=buffer(f"h {layer}", shape, x)))
         out = self.out_dim
         weight, bias = widened(self.weights[-1], self.biases[-1])  # padded columns stay zero throughout
-        residual = torch.baddbmm(bias, inputs[-1], weight, alpha=self.alpha)
+        residual = torch.baddbmm(bias, inputs[-1], weight, alpha=self.alpha,
+                                 out=buffer("residual", (members, points, weight.shape[-1]), x))
         residual[..., :out] -= target
         loss = residual[..., :out].square().sum((1, 2)) * scale
         grad = residual.mul_(2 * scale)  # d loss / d output, (E, P, C or NARROW)
@@ -62,6 +67,7 @@ class Siren(INR):
             if layer == 0:
                 break
             padded = widened(weight, self.biases[layer])[0] if layer == self.last else weight
-            back = torch.bmm(grad, (alpha * padded).transpose(1, 2))  # the factor on the small matrix
+            back = torch.bmm(grad, (alpha * padded).transpose(1, 2),  # the factor on the small matrix
+                             out=buffer("back", pre[layer - 1].shape, x))
             grad = torch.cos(pre[layer - 1], out=pre[layer - 1]).mul_(back)  # d loss / d z of the layer below
         return loss
