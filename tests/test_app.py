@@ -9,6 +9,7 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
+from api import reply
 from PIL import Image
 
 from fresh_viz.models import FAMILIES
@@ -171,13 +172,15 @@ def test_gradio_client_sessions_are_separate(launched):
     position = to_slider(FAMILIES["siren"].knobs[0], 30.0)
     a = first.predict("zoneplate", **PAGE, api_name="/choose_preset")
     b = second.predict("blobs", **PAGE, api_name="/choose_preset")
-    assert "zoneplate" in a[1] and "blobs" in b[1]
+    a, b = reply("choose_preset", a), reply("choose_preset", b)
+    assert "zoneplate" in a["signal_info"] and "blobs" in b["signal_info"]
     # Each session's preview is computed on its own signal.
     again_a = first.predict(position, **PAGE, api_name="/preview")
     again_b = second.predict(position, **PAGE, api_name="/preview")
-    assert distance_of(again_a[3]) == pytest.approx(distance_of(a[7]), abs=1e-3)
-    assert distance_of(again_b[3]) == pytest.approx(distance_of(b[7]), abs=1e-3)
-    assert distance_of(again_a[3]) != pytest.approx(distance_of(again_b[3]), abs=1e-3)
+    again_a, again_b = reply("preview", again_a)["distance"], reply("preview", again_b)["distance"]
+    assert distance_of(again_a) == pytest.approx(distance_of(a["distance"]), abs=1e-3)
+    assert distance_of(again_b) == pytest.approx(distance_of(b["distance"]), abs=1e-3)
+    assert distance_of(again_a) != pytest.approx(distance_of(again_b), abs=1e-3)
 
 
 @pytest.mark.slow
@@ -187,10 +190,10 @@ def test_gradio_client_fresh_and_train(launched):
     client = Client(launched, verbose=False)
     client.predict("zoneplate", **PAGE, api_name="/choose_preset")
     fresh = client.predict(False, **PAGE, api_name="/fresh")
-    assert "untrained models" in fresh[3]
+    assert "untrained models" in reply("fresh", fresh)["fresh_status"]
     job = client.submit(30, 0.0, **PAGE, api_name="/train")
     final = job.result(timeout=120)
-    assert "Finished" in final[3]
+    assert "Finished" in reply("train", final)["train_status"]
 
 
 def test_picture_files_are_unique_and_pruned(tmp_path):

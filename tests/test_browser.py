@@ -75,6 +75,16 @@ def wait_change(page, read, before, timeout=30.0):
     raise AssertionError(f"nothing changed from {before!r} in {timeout} s")
 
 
+def plot_data(page, elem: str, ready: str = "d.length > 0", timeout: int = 60_000) -> list:
+    """The traces of the Plotly figure in `#elem` once the JS condition `ready` on them (`d`) holds.
+
+    Gradio draws a figure after the status beside it has changed, so a test waits for the figure itself.
+    """
+    page.wait_for_function(f"(() => {{ const p = document.querySelector('#{elem} .js-plotly-plot');"
+                           f" const d = p && p.data; return d && ({ready}); }})()", timeout=timeout)
+    return page.evaluate(f"document.querySelector('#{elem} .js-plotly-plot').data")
+
+
 def choose_preset(page, title: str, name: str) -> None:
     """Click a preset's thumbnail and wait until its preview is shown."""
     page.locator("#preset-gallery").get_by_text(title).first.click()
@@ -88,9 +98,7 @@ def start_long_training(page, reports: int) -> None:
     page.locator("#steps-slider input[type=number]").fill("5000")
     page.locator("#steps-slider input[type=number]").press("Enter")
     page.click("#train-button")
-    page.wait_for_function(
-        f"(() => {{ const p = document.querySelector('#psnr-plot .js-plotly-plot');"
-        f" return p && p.data && p.data[0].x.length >= {reports}; }})()", timeout=120_000)
+    plot_data(page, "psnr-plot", f"d[0].x.length >= {reports}", timeout=120_000)
 
 
 def test_page_loads_without_console_errors(browser, url):
@@ -127,11 +135,9 @@ def test_fresh_button_fills_its_plot_and_moves_the_slider(browser, url):
     slider = page.locator("#param-slider input[type=range]")
     before = float(slider.input_value())
     page.click("#fresh-button")
-    page.wait_for_selector("#fresh-plot .js-plotly-plot", timeout=120_000)
     page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
                            timeout=120_000)
-    traces = page.evaluate("document.querySelector('#fresh-plot .js-plotly-plot').data.length")
-    assert traces == 2
+    assert len(plot_data(page, "fresh-plot")) == 2
     after = float(slider.input_value())
     assert after > before  # the zone plate needs a higher ω₀ than the default
     shot(page, "03-fresh")
@@ -194,16 +200,12 @@ def test_cdf_band_error_and_dft_views_have_data(browser, url):
     page.locator("#spectra-plot .js-plotly-plot").hover()
     assert page.locator("#spectra-plot .modebar-btn[data-title='Download plot as a PNG']").count() == 1
     page.get_by_role("tab", name="What W measures").click()
-    page.wait_for_function("(() => { const p = document.querySelector('#cdf-plot .js-plotly-plot');"
-                           " return p && p.data && p.data.length == 2 && p.data[1].fill == 'tonexty'; })()",
-                           timeout=30_000)
+    plot_data(page, "cdf-plot", "d.length == 2 && d[1].fill == 'tonexty'", timeout=30_000)
     shot(page, "07-cdf")
     page.get_by_role("tab", name="2-D DFT and bins").click()
     page.wait_for_selector("#dft-plot img", timeout=30_000)
     page.click("#train-button")
-    page.wait_for_function(
-        "(() => { const p = document.querySelector('#band-error-plot .js-plotly-plot');"
-        " return p && p.data && p.data.length == 2 && p.data[0].x.length >= 3; })()", timeout=120_000)
+    plot_data(page, "band-error-plot", "d.length == 2 && d[0].x.length >= 3", timeout=120_000)
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
                            timeout=120_000)
     shot(page, "08-band-errors")
@@ -231,8 +233,8 @@ def test_grid_search_check_completes_on_a_small_preset(browser, url):
                            timeout=120_000)
     page.click("#grid-button")
     page.wait_for_function("document.querySelector('#grid-status').innerText.includes('Done')", timeout=300_000)
-    traces = page.evaluate("document.querySelector('#grid-plot .js-plotly-plot').data.length")
-    assert traces == 4  # W, PSNR on trained and on held-out samples, FreSh's choice
+    # W, PSNR on trained and on held-out samples, FreSh's choice
+    plot_data(page, "grid-plot", "d.length == 4")
     shot(page, "10-grid-check")
     page.close()
 
@@ -306,7 +308,7 @@ def test_the_comparison_draws_every_family_and_the_gap(browser, url):
     page.click("#compare-button")
     page.wait_for_function("document.querySelector('#compare-status').innerText.includes('Closest spectra')",
                            timeout=300_000)
-    bars = page.evaluate("document.querySelector('#compare-plot .js-plotly-plot').data[0].x")
+    bars = plot_data(page, "compare-plot")[0]["x"]
     assert bars == [cls.title for cls in FAMILIES.values()]
     assert page.locator("#compare-gallery img").count() >= len(FAMILIES)
     page.locator("#steps-slider input[type=number]").fill("20")
@@ -314,8 +316,7 @@ def test_the_comparison_draws_every_family_and_the_gap(browser, url):
     page.click("#compare-train-button")
     page.wait_for_function("document.querySelector('#compare-train-status').innerText.includes('Finished')",
                            timeout=300_000)
-    traces = page.evaluate("document.querySelector('#compare-psnr-plot .js-plotly-plot').data.length")
-    assert traces == 2 * len(FAMILIES)
+    plot_data(page, "compare-psnr-plot", f"d.length == {2 * len(FAMILIES)}")  # trained and held-out per family
     gaps = page.evaluate("Array.from(document.querySelectorAll('#compare-psnr-plot .annotation-text'))"
                          ".map(e => e.textContent)")
     assert len(gaps) == len(FAMILIES) and all(text.startswith("gap ") for text in gaps)
@@ -331,8 +332,8 @@ def test_the_race_shades_and_labels_the_gap(browser, url):
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
                            timeout=120_000)
     assert "gap" in page.inner_text("#train-status")
-    fills = page.evaluate("document.querySelector('#psnr-plot .js-plotly-plot').data.map(t => t.fill || '')")
-    assert fills.count("tonexty") == 2  # one shaded band per race member
+    # One shaded band per race member.
+    plot_data(page, "psnr-plot", "d.filter(t => t.fill == 'tonexty').length == 2")
     notes = page.evaluate("Array.from(document.querySelectorAll('#psnr-plot .annotation-text'))"
                           ".map(e => e.textContent)")
     assert len(notes) == 2 and all(text.startswith("gap ") for text in notes)
@@ -379,8 +380,8 @@ def test_saved_outputs_of_your_own_model(browser, url, tmp_path):
     page.locator("#outputs-zip input[type=file]").set_input_files(str(tmp_path / "mine.zip"))
     page.wait_for_function("document.querySelector('#outputs-status').innerText.includes('Best:')",
                            timeout=120_000)
-    points = page.evaluate("document.querySelector('#outputs-plot .js-plotly-plot').data[0].x")
+    points = plot_data(page, "outputs-plot")[0]["x"]
     assert sorted(points) == ["blur1", "blur16", "blur4"]
-    page.wait_for_selector("#outputs-spectra-plot .js-plotly-plot", timeout=30_000)
+    plot_data(page, "outputs-spectra-plot")
     shot(page, "15-saved-outputs")
     page.close()

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from api import reply
 from media_files import big_gif, encoded_audio, long_wav, pattern_clip
 
 from fresh_viz.models import FAMILIES
@@ -107,17 +108,16 @@ def test_upload_then_preview_under_a_memory_cap(server, media, report, name):
     client.predict("astronaut", **controls(), api_name="/choose_preset")  # the session and its caches warm
     Path(f"/proc/{pid}/clear_refs").write_text("5")  # the server's peak restarts from here
     before, start = resident(pid, "VmRSS"), time.perf_counter()
-    # Outputs: target picture, signal info, preset, slider, number, window start, then the preview's
-    # (picture, spectra, distance, ...).
-    shown = client.predict(handle_file(str(path)), **controls(), api_name="/upload")
-    assert "W = " in shown[8]
+    shown = reply("upload", client.predict(handle_file(str(path)), **controls(), api_name="/upload"))
+    assert "W = " in shown["distance"]
+    info = shown["signal_info"]
     if "minute" in name:  # the page says which window of the recording it analyses: what a CPU previews live
-        assert re.search(r"audio, 16384, 2 channel\(s\), 0.00 s to 0.37 s of 240.0\d s", shown[1]), shown[1]
+        assert re.search(r"audio, 16384, 2 channel\(s\), 0.00 s to 0.37 s of 240.0\d s", info), info
     else:
-        assert re.search(r"video, \d+ x \d+ x \d+, 3 channel\(s\)", shown[1]), shown[1]
+        assert re.search(r"video, \d+ x \d+ x \d+, 3 channel\(s\)", info), info
     uploaded = time.perf_counter() - start
     preview = client.predict(to_slider(FAMILIES["siren"].knobs[0], 60.0), **controls(), api_name="/preview")
-    assert "W = " in preview[3]
+    assert "W = " in reply("preview", preview)["distance"]
     peak = resident(pid, "VmHWM") - before
     report[name] = {"file_mb": round(path.stat().st_size / MB, 1), "upload_and_first_preview_s": round(uploaded, 2),
                     "server_peak_above_before_mb": round(peak / MB, 1)}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from api import reply
 
 from fresh_viz.models import FAMILIES
 from fresh_viz.ui.knobs import to_slider
@@ -101,7 +102,7 @@ def test_load_previews_while_others_train(url):
             name = presets[i % len(presets)]
             first = client.predict(name, **controls(), api_name="/choose_preset")
             with lock:
-                expected.setdefault(name, distance_of(first[7]))
+                expected.setdefault(name, distance_of(reply("choose_preset", first)["distance"]))
             for step in range(5):
                 start = time.perf_counter()
                 out = client.predict(position(20.0 + 10 * step), **controls(), api_name="/preview")
@@ -109,9 +110,9 @@ def test_load_previews_while_others_train(url):
                 check = client.predict(position(), **controls(), api_name="/preview")
                 with lock:
                     previews.append(elapsed)
-                    if abs(distance_of(check[3]) - expected[name]) > 1e-3:
+                    if abs(distance_of(reply("preview", check)["distance"]) - expected[name]) > 1e-3:
                         failures.append(f"session {i} saw another signal")
-                assert "W = " in out[3]
+                assert "W = " in reply("preview", out)["distance"]
         except Exception as err:  # any 5xx or protocol error surfaces here
             import traceback
             with lock:
@@ -122,7 +123,7 @@ def test_load_previews_while_others_train(url):
             client = Client(url, verbose=False)
             client.predict("astronaut", **controls(), api_name="/choose_preset")
             final = client.submit(150, 0.0, **controls(), api_name="/train").result(timeout=300)
-            assert "Finished" in final[3]
+            assert "Finished" in reply("train", final)["train_status"]
         except Exception as err:
             with lock:
                 failures.append(f"trainer: {err!r}")
@@ -164,7 +165,7 @@ def test_cancelled_training_stops_and_cpu_falls_back(server):
     idle = app.cpu_percent(None)
     assert busy > 60 and idle < 40, (busy, idle)
     # The session is still usable.
-    assert "W = " in client.predict(position(), **controls(), api_name="/preview")[3]
+    assert "W = " in reply("preview", client.predict(position(), **controls(), api_name="/preview"))["distance"]
 
 
 def test_soak_memory_returns_near_baseline(server):

@@ -21,6 +21,21 @@ from .saved_outputs import SavedOutputs
 # enlarges them too, which Plotly follows, unlike a CSS zoom).
 PRESENTATION_JS = "(on) => { document.body.classList.toggle('presentation', on); return on; }"
 SHARE_LINK_JS = "(query) => window.location.origin + window.location.pathname + query"
+OUTPUT_PLAYERS = ("output_audio", "output_video")
+# What each API endpoint returns, in order (gradio_client gives a tuple without the session state).
+ENDPOINTS = {
+    "choose_preset": SIGNAL,
+    "upload": SIGNAL,
+    "preview": ("param_value", *PREVIEW),
+    "fresh": ("session", "fresh_plot", "param_position", "param_value", "fresh_status", "export", *PREVIEW,
+              *OUTPUT_PLAYERS),
+    "train": ("psnr_plot", "default_image", "fresh_image", "train_status", "band_plot", "default_audio",
+              "fresh_audio", "default_video", "fresh_video"),
+    "grid_check": ("grid_plot", "grid_status"),
+    "compare": ("compare_plot", "compare_spectra", "compare_gallery", "compare_status"),
+    "compare_train": ("compare_psnr", "compare_train_status"),
+    "outputs": ("outputs_plot", "outputs_config", "outputs_status", "outputs_spectra"),
+}
 
 
 def gpu(fn: Callable) -> Callable:
@@ -99,17 +114,19 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         for view in comparison.train_all(state, steps, Controls.from_page(**raw)):
             yield w.named(view)
 
-    output_players = w.get("output_audio", "output_video")
+    output_players = w.get(*OUTPUT_PLAYERS)
     on_knob = [w.param_position, w.param_value, w.second, w.lr, *preview_out, *output_players]
     demo.load(gpu(page_opened), [w.preset], signal_out + w.get("family", "second", "seed", "bins", "mode", "notice"),
               inputs_kwargs=controls, api_name=False)
     w.gallery.select(preset_picked, None, w.preset, api_name=False).then(
         gpu(preset_chosen), [w.preset], signal_out, inputs_kwargs=controls, api_name=False)
-    w.preset.input(gpu(preset_chosen), [w.preset], signal_out, inputs_kwargs=controls, api_name="choose_preset")
-    w.upload.upload(gpu(uploaded), [w.upload, w.session], signal_out, inputs_kwargs=controls, api_name="upload")
+    w.preset.input(gpu(preset_chosen), [w.preset], w.get(*ENDPOINTS["choose_preset"]), inputs_kwargs=controls,
+                   api_name="choose_preset")
+    w.upload.upload(gpu(uploaded), [w.upload, w.session], w.get(*ENDPOINTS["upload"]), inputs_kwargs=controls,
+                    api_name="upload")
     w.family.input(gpu(family_changed), [w.session], on_knob, inputs_kwargs=controls, show_progress="hidden",
                    api_name=False)
-    w.param_position.input(gpu(slider_moved), [w.session, w.param_position], [w.param_value, *preview_out],
+    w.param_position.input(gpu(slider_moved), [w.session, w.param_position], w.get(*ENDPOINTS["preview"]),
                            inputs_kwargs=controls, api_name="preview", **live)
     for event in (w.param_value.submit, w.param_value.blur):
         event(gpu(value_typed), [w.session], [w.param_position, w.param_value, *preview_out], inputs_kwargs=controls,
@@ -124,26 +141,20 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         event(gpu(slider_released), [w.session], output_players, inputs_kwargs=controls, api_name=False, **live)
     for event in (w.audio_start.submit, w.audio_start.blur):
         event(gpu(window_moved), [w.session, w.audio_start], signal_out, inputs_kwargs=controls, api_name=False)
-    w.fresh_button.click(gpu(fresh_pressed), [w.session, w.full],
-                         w.get("session", "fresh_plot", "param_position", "param_value", "fresh_status", "export")
-                         + preview_out + output_players, inputs_kwargs=controls, concurrency_limit=1,
-                         concurrency_id="fresh", api_name="fresh")
-    train_event = w.train_button.click(gpu(train_pressed), [w.session, w.steps, w.lr],
-                                       w.get("psnr_plot", "default_image", "fresh_image", "train_status", "band_plot",
-                                             "default_audio", "fresh_audio", "default_video", "fresh_video"),
+    w.fresh_button.click(gpu(fresh_pressed), [w.session, w.full], w.get(*ENDPOINTS["fresh"]), inputs_kwargs=controls,
+                         concurrency_limit=1, concurrency_id="fresh", api_name="fresh")
+    train_event = w.train_button.click(gpu(train_pressed), [w.session, w.steps, w.lr], w.get(*ENDPOINTS["train"]),
                                        inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train",
                                        api_name="train")
-    grid_event = w.grid_button.click(gpu(grid_pressed), [w.session, w.lr], w.get("grid_plot", "grid_status"),
+    grid_event = w.grid_button.click(gpu(grid_pressed), [w.session, w.lr], w.get(*ENDPOINTS["grid_check"]),
                                      inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train",
                                      api_name="grid_check")
-    w.compare_button.click(gpu(compare_pressed), [w.session, w.full],
-                           w.get("compare_plot", "compare_spectra", "compare_gallery", "compare_status"),
+    w.compare_button.click(gpu(compare_pressed), [w.session, w.full], w.get(*ENDPOINTS["compare"]),
                            inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh", api_name="compare")
     compare_event = w.compare_train_button.click(
-        gpu(compare_train_pressed), [w.session, w.steps], w.get("compare_psnr", "compare_train_status"),
+        gpu(compare_train_pressed), [w.session, w.steps], w.get(*ENDPOINTS["compare_train"]),
         inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train", api_name="compare_train")
-    w.outputs_zip.upload(gpu(outputs_uploaded), [w.session, w.outputs_zip],
-                         w.get("outputs_plot", "outputs_config", "outputs_status", "outputs_spectra"),
+    w.outputs_zip.upload(gpu(outputs_uploaded), [w.session, w.outputs_zip], w.get(*ENDPOINTS["outputs"]),
                          inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh", api_name="outputs")
     w.outputs_config.input(outputs_config_chosen, [w.session, w.outputs_config], [w.outputs_spectra],
                            api_name=False)
