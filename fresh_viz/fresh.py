@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from .models import INR, build, get_family, render, tuned_knob
+from .rules import Evidence, get_rule
 from .signals import Signal, grid_coords
 from .spectrum import Reduction, prepare_target, spectrum, wasserstein
 
@@ -42,6 +43,7 @@ class Selection:
     target_spectrum: list[float] = field(repr=False)
     model_spectra: list[list[float]] = field(repr=False)  # mean spectrum per value
     stopped: bool = False  # the time cap ended the sweep early; the result covers what was done
+    rule: str = "paper"  # how `best` was chosen from the distances (fresh_viz.rules)
 
     @property
     def best_index(self) -> int:
@@ -137,27 +139,29 @@ class Sweep:
             if progress:
                 progress(done / total, f"{self.family.title}: {done}/{total} untrained models evaluated")
 
-    def summary(self, seconds: float) -> Selection:
-        """Mean W and its standard error per evaluated value; the argmin."""
+    def summary(self, seconds: float, rule: str = "paper") -> Selection:
+        """Mean W and its standard error per evaluated value; the value `rule` picks (paper: the argmin)."""
         values = sorted({v for v, _ in self.distances})
-        means, errors, counts, spectra = [], [], [], []
+        means, errors, counts, spectra, members = [], [], [], [], []
         for v in values:
             per_seed = torch.tensor([d for (value, _), d in self.distances.items() if value == v], dtype=torch.float64)
             means.append(per_seed.mean().item())
             errors.append(per_seed.std().item() / math.sqrt(len(per_seed)) if len(per_seed) > 1 else 0.0)
             counts.append(len(per_seed))
-            member = [s for (value, _), s in self.member_spectra.items() if value == v]
-            spectra.append(torch.stack(member).mean(0).tolist())
-        best = values[min(range(len(values)), key=lambda i: (means[i], i))]
+            members.append(torch.stack([s for (value, _), s in self.member_spectra.items() if value == v]))
+            spectra.append(members[-1].mean(0).tolist())
+        best = values[get_rule(rule).choose(Evidence(values, means, errors, members, self.target_spectrum))]
         return Selection(self.family.name, self.knob.name, values, means, errors, counts, best, self.bins,
-                         self.mode, seconds, str(self.device), self.target_spectrum.tolist(), spectra, self.stopped)
+                         self.mode, seconds, str(self.device), self.target_spectrum.tolist(), spectra, self.stopped,
+                         rule)
 
 
 def select_embedding(signal: Signal, family: str = "siren", values: Sequence[float] | None = None,
                      knob: str | None = None, seeds: int = 10, bins: int = 64, mode: str = "paper",
                      width: int = 256, depth: int = 3, fixed: Mapping[str, float] | None = None,
                      device: torch.device | str = "cpu", fast: bool = False,
-                     progress: Progress | None = None, max_seconds: float | None = None) -> Selection:
+                     progress: Progress | None = None, max_seconds: float | None = None,
+                     rule: str = "paper") -> Selection:
     """Run FreSh over `values` (default: the family's grid for this signal).
 
     fast=False is the paper's setting: every value, `seeds` seeds each.
@@ -165,11 +169,14 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
     values whose error bars overlap the leader's; see `fast_sweep`.
     max_seconds caps the wall time; a capped result says `stopped` and covers
     the (value, seed) pairs done by then.
+    rule names how `best` is chosen (`fresh_viz.rules.RULES`; default the paper's
+    lowest mean W); the fast mode refines around the paper's choice either way.
     """
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
     if bins < 2:
         raise ValueError("bins must be at least 2")
+    get_rule(rule)  # an unknown name fails before any work
     start = time.perf_counter()
     sweep = Sweep(signal, family, knob, bins, mode, width, depth, fixed, device)
     if max_seconds is not None:
@@ -181,7 +188,7 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
         fast_sweep(sweep, grid, seeds, progress)
     else:
         sweep.evaluate(grid, range(seeds), progress)
-    return sweep.summary(time.perf_counter() - start)
+    return sweep.summary(time.perf_counter() - start, rule)
 
 
 def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress | None = None) -> None:

@@ -6,6 +6,7 @@ import argparse
 
 import torch
 
+from ..rules import RULES
 from ..spectrum import MODES
 from .common import add_signal_options, open_signal, parse_values, positive_int, stderr_progress
 
@@ -20,6 +21,9 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bins", type=positive_int, default=64)
     sub.add_argument("--mode", default="paper", choices=MODES)
     sub.add_argument("--fast", action="store_true", help="coarse-to-fine with few seeds")
+    rules = "; ".join(f"{r.name}: {r.summary}" for r in RULES.values()).replace("%", "%%")  # argparse formats %
+    sub.add_argument("--rule", default="paper", choices=list(RULES),
+                     help=f"how to choose from the distances: {rules} (measured in docs/selection_rules.md)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
@@ -27,10 +31,12 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
 
     signal = open_signal(args.path, args.size)
     result = select_embedding(signal, args.model, args.values, args.knob, args.seeds, args.bins, args.mode,
-                              args.width, args.depth, device=device, fast=args.fast, progress=stderr_progress)
+                              args.width, args.depth, device=device, fast=args.fast, progress=stderr_progress,
+                              rule=args.rule)
     out = result.to_json()
     lines = [f"{signal.describe()}; {result.model}, spectrum mode {result.mode}, {result.bins} bins"]
     lines += [f"  {result.param} = {v:<8g} W = {d:.4f} ± {e:.4f} ({n} seeds){'  <- best' if v == result.best else ''}"
               for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seed_counts)]
-    lines.append(f"best {result.param} = {result.best:g} in {result.seconds:.1f} s on {result.device}")
+    lines.append(f"best {result.param} = {result.best:g} by the {result.rule} rule ({RULES[result.rule].summary}) "
+                 f"in {result.seconds:.1f} s on {result.device}")
     return out, "\n".join(lines)
