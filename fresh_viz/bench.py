@@ -19,6 +19,7 @@ from torch import nn
 from .device import describe
 from .fresh import select_embedding
 from .models import build, get_family
+from .rules import tied
 from .signals import PRESETS, make_preset
 from .spectrum import Reduction, crop, dft_magnitude, prepare_target
 from .state import budget_for
@@ -178,8 +179,10 @@ def bench_fast_mode(device: torch.device, quick: bool) -> dict:
                                                                     fast=True), device)
         steps_apart = abs(full.values.index(full.best) - full.values.index(fast.best))
         rows.append({"preset": name, "full_best": full.best, "fast_best": fast.best,
-                     "within_one_step": steps_apart <= 1, "full_seconds": t_full, "fast_seconds": t_fast})
+                     "within_one_step": steps_apart <= 1, "full_seconds": t_full, "fast_seconds": t_fast,
+                     "tied": tied(full.distance, full.stderr, full.best_index, full.values.index(fast.best))})
     return {"rows": rows, "all_within_one_step": all(r["within_one_step"] for r in rows),
+            "all_tied": all(r["tied"] for r in rows),
             "time_ratio": sum(r["fast_seconds"] for r in rows) / sum(r["full_seconds"] for r in rows)}
 
 
@@ -251,10 +254,15 @@ def format_table(r: dict) -> str:
         lines.append(line)
     f = r["fast_mode"]
     lines.append(f"  fast mode: {f['time_ratio']:.0%} of the full sweep's time; within one grid step on every "
-                 f"preset: {f['all_within_one_step']}")
+                 f"preset: {f['all_within_one_step']}; tied with the full sweep's choice (mean W within two "
+                 f"combined standard errors) on every preset: {f['all_tied']}")
     for row in f["rows"]:
+        note = "" if row["within_one_step"] else (
+            "  <- farther than one step, but W is flat there within its error bars: by FreSh's own measure the "
+            "two choices are equally good, and the full sweep's own pick moves with its seeds" if row["tied"] else
+            "  <- farther than one step and not tied: a real disagreement")
         lines.append(f"    {row['preset']:<10} full {row['full_best']:<8g} ({row['full_seconds']:.2f} s)  fast "
-                     f"{row['fast_best']:<8g} ({row['fast_seconds']:.2f} s)")
+                     f"{row['fast_best']:<8g} ({row['fast_seconds']:.2f} s){note}")
     for t in r["training"]:
         lines.append(f"  training {t['size']} px: {t['steps_per_second']:.2f} steps/s, {t['gflops']:.0f} GFLOP/s = "
                      f"{t['fraction_of_matmul']:.0%} of matmul ({t['matmul_gflops']:.0f})")

@@ -10,6 +10,7 @@ trained samples, or try to.  `docs/selection_rules.md` measures each one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -144,6 +145,12 @@ RULES: dict[str, Rule] = {
              signal_weighted),
     ]
 }
+
+
+def tied(mean: Sequence[float], stderr: Sequence[float], i: int, j: int, errors: float = 2.0) -> bool:
+    """Whether candidates i and j differ in mean W by at most `errors` combined standard errors:
+    a sweep with other seeds could rank them either way."""
+    return abs(mean[i] - mean[j]) <= errors * math.hypot(stderr[i], stderr[j])
 
 
 def get_rule(name: str) -> Rule:
