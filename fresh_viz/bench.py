@@ -258,9 +258,9 @@ def format_table(r: dict) -> str:
                  f"combined standard errors) on every preset: {f['all_tied']}")
     for row in f["rows"]:
         note = "" if row["within_one_step"] else (
-            "  <- farther than one step, but W is flat there within its error bars: by FreSh's own measure the "
-            "two choices are equally good, and the full sweep's own pick moves with its seeds" if row["tied"] else
-            "  <- farther than one step and not tied: a real disagreement")
+            "  <- more than one step apart but tied: W is flat there within its error bars, so by FreSh's own "
+            "measure the two are equally good and the full sweep's pick moves with its seeds "
+            "(docs/selection_rules.md)" if row["tied"] else "  <- more than one step apart and not tied")
         lines.append(f"    {row['preset']:<10} full {row['full_best']:<8g} ({row['full_seconds']:.2f} s)  fast "
                      f"{row['fast_best']:<8g} ({row['fast_seconds']:.2f} s){note}")
     for t in r["training"]:
