@@ -6,7 +6,7 @@ import argparse
 
 import torch
 
-from ..rules import RULES
+from ..rules import RECOMMENDED, RULES
 from ..spectrum import MODES
 from .common import add_signal_options, open_signal, parse_values, positive_int, stderr_progress
 
@@ -22,8 +22,10 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--mode", default="paper", choices=MODES)
     sub.add_argument("--fast", action="store_true", help="coarse-to-fine with few seeds")
     rules = "; ".join(f"{r.name}: {r.summary}" for r in RULES.values()).replace("%", "%%")  # argparse formats %
+    recommended = ", ".join(["paper", *RECOMMENDED])
     sub.add_argument("--rule", default="paper", choices=list(RULES),
-                     help=f"how to choose from the distances: {rules} (measured in docs/selection_rules.md)")
+                     help=f"how to choose from the distances: {rules}. Recommended: {recommended} "
+                          "(docs/selection_rules.md measures them all)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
