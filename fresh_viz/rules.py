@@ -17,7 +17,7 @@ from functools import partial
 
 import torch
 
-from .spectrum import wasserstein
+from .spectrum import normalised
 
 TRADE_OFF_GUIDE = (
     "FreSh picks the embedding frequency (SIREN's ω₀, the Fourier features' σ) whose untrained model has the "
@@ -72,29 +72,21 @@ def lowest_mean(evidence: Evidence) -> int:
     return first_argmin(evidence.mean)
 
 
-def mean_distance_over(evidence: Evidence, weight: torch.Tensor | None, bins: int | None) -> list[float]:
-    """Mean over seeds of W recomputed on the first `bins` bins, each bin's CDF gap times `weight` (n,)."""
-    target = evidence.target[:bins]
+def mean_distances(evidence: Evidence, bins: int | None = None, weight: torch.Tensor | None = None) -> list[float]:
+    """Per value, the mean over seeds of W recomputed on the first `bins` compared bins, each bin's
+    CDF gap multiplied by `weight` (n,) when given (without it, the plain W of `spectrum.wasserstein`)."""
+    target = normalised(evidence.target[:bins]).cumsum(-1)
     scores = []
     for spectra in evidence.spectra:
-        model = spectra[:, :bins]
-        if weight is None:
-            per_seed = wasserstein(model, target)
-        else:
-            gap = (cdf(model) - cdf(target)).abs()
-            per_seed = (gap * weight[:bins]).sum(-1)
+        gap = (normalised(spectra[:, :bins]).cumsum(-1) - target).abs()
+        per_seed = gap.sum(-1) if weight is None else (gap * weight[:bins]).sum(-1)
         scores.append(per_seed.double().mean().item())
     return scores
 
 
-def cdf(spectrum: torch.Tensor) -> torch.Tensor:
-    """Cumulative normalised spectrum: (..., n) -> (..., n)."""
-    return (spectrum / spectrum.sum(-1, keepdim=True).clamp_min(torch.finfo(spectrum.dtype).tiny)).cumsum(-1)
-
-
 def shorter_crop(evidence: Evidence, bins: int) -> int:
     """The lowest mean W over the first `bins` compared bins only (the low-frequency shape)."""
-    return first_argmin(mean_distance_over(evidence, None, bins))
+    return first_argmin(mean_distances(evidence, bins))
 
 
 def within_stderr(evidence: Evidence, errors: float) -> int:
@@ -128,7 +120,7 @@ def signal_weights(target: torch.Tensor, top: float = 0.125) -> torch.Tensor:
 def signal_weighted(evidence: Evidence) -> int:
     """The lowest mean W with each bin's CDF gap weighted by the target's energy above its floor:
     mismatches where the target has content count; those in its noise floor do not."""
-    return first_argmin(mean_distance_over(evidence, signal_weights(evidence.target), None))
+    return first_argmin(mean_distances(evidence, weight=signal_weights(evidence.target)))
 
 
 RULES: dict[str, Rule] = {
