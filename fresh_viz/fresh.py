@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from .models import INR, OutOfTime, build, get_family, held_values, render, tuned_knob
+from .rules import Evidence, get_rule
 from .signals import Signal, grid_coords
 from .spectrum import MODES, Reduction, analysis_grid, framewise, prepare_target, spectrum, to_grid, wasserstein
 from .tuning import tuning_for
@@ -54,9 +55,10 @@ class Selection:
     depth: int = 0
     fixed: dict[str, float] = field(default_factory=dict)  # the other knobs, held at these values
     fast: bool = False
-    rule: str | None = None  # how fast mode settles ties; None for the full sweep
+    fast_rule: str | None = None  # how fast mode settles ties; None for the full sweep
     shape: list[int] = field(default_factory=list)  # the signal's spatial shape
     labels: list[str] = field(default_factory=list)  # configuration names that `values` stand for (saved outputs)
+    rule: str = "paper"  # how `best` was chosen from the distances (fresh_viz.rules)
 
     @property
     def best_index(self) -> int:
@@ -67,7 +69,7 @@ class Selection:
         """Everything that shapes the result, as `Sweep.settings` reports it before a run."""
         return {"model": self.model, "param": self.param, "candidates": self.candidates, "seeds": self.seeds,
                 "bins": self.bins, "mode": self.mode, "width": self.width, "depth": self.depth, "fixed": self.fixed,
-                "fast": self.fast, "rule": self.rule, "shape": self.shape}
+                "fast": self.fast, "fast_rule": self.fast_rule, "rule": self.rule, "shape": self.shape}
 
     def to_json(self, spectra: bool = False) -> dict:
         out = asdict(self)
@@ -152,12 +154,12 @@ class Sweep:
         t = self.times[self.frame(seed)].expand(self.coords.shape[0], 1)
         return torch.cat([t, self.coords], dim=1)
 
-    def settings(self, candidates: Sequence[float], seeds: int, fast: bool) -> dict:
+    def settings(self, candidates: Sequence[float], seeds: int, fast: bool, rule: str = "paper") -> dict:
         """What a selection over `candidates` would record as its settings (`Selection.settings`)."""
         return {"model": self.family.name, "param": self.knob.name,
                 "candidates": sorted({float(v) for v in candidates}), "seeds": seeds, "bins": self.bins,
                 "mode": self.mode, "width": self.width, "depth": self.depth,
-                "fixed": dict(self.fixed), "fast": fast, "rule": FAST_RULE if fast else None,
+                "fixed": dict(self.fixed), "fast": fast, "fast_rule": FAST_RULE if fast else None, "rule": rule,
                 "shape": list(self.shape)}
 
     @property
@@ -211,35 +213,36 @@ class Sweep:
                 progress(done / total, f"{self.family.title}: {done}/{total} untrained models evaluated")
 
     def summary(self, seconds: float, candidates: Sequence[float] = (), seeds: int = 0,
-                fast: bool = False) -> Selection:
+                fast: bool = False, rule: str = "paper") -> Selection:
         """Mean W and its standard error per evaluated value (np.std / sqrt(n), as the
-        reference); the argmin, the first value on ties."""
+        reference); the value `rule` picks (paper: the argmin, the first value on ties)."""
         if not self.distances:
             raise ValueError("the time cap ended the sweep before one value was evaluated; allow more time")
         values = sorted({v for v, _ in self.distances})
-        means, errors, counts, spectra = [], [], [], []
+        means, errors, counts, spectra, members = [], [], [], [], []
         for v in values:
             per_seed = torch.tensor([d for (value, _), d in self.distances.items() if value == v], dtype=torch.float64)
             means.append(per_seed.mean().item())
             errors.append(per_seed.std(correction=0).item() / math.sqrt(len(per_seed)))
             counts.append(len(per_seed))
-            member = [s for (value, _), s in self.member_spectra.items() if value == v]
-            spectra.append(torch.stack(member).mean(0).tolist())
-        best = values[min(range(len(values)), key=lambda i: (means[i], i))]
+            members.append(torch.stack([s for (value, _), s in self.member_spectra.items() if value == v]))
+            spectra.append(members[-1].mean(0).tolist())
         seen = sorted({s for _, s in self.distances})
         target = torch.stack([self.target_for(s) for s in seen]).mean(0)
-        plan = self.settings(candidates or values, seeds, fast)
+        best = values[get_rule(rule).choose(Evidence(values, means, errors, members, target))]
+        plan = self.settings(candidates or values, seeds, fast, rule)
         return Selection(self.family.name, self.knob.name, values, means, errors, counts, best, self.bins,
                          self.mode, seconds, str(self.device), target.tolist(), spectra, self.stopped,
-                         plan["candidates"], seeds, self.width, self.depth, plan["fixed"], fast, plan["rule"],
-                         plan["shape"])
+                         plan["candidates"], seeds, self.width, self.depth, plan["fixed"], fast, plan["fast_rule"],
+                         plan["shape"], rule=rule)
 
 
 def select_embedding(signal: Signal, family: str = "siren", values: Sequence[float] | None = None,
                      knob: str | None = None, seeds: int = 10, bins: int = 64, mode: str = "paper",
                      width: int | None = None, depth: int | None = None, fixed: Mapping[str, float] | None = None,
                      device: torch.device | str = "cpu", fast: bool = False,
-                     progress: Progress | None = None, max_seconds: float | None = None) -> Selection:
+                     progress: Progress | None = None, max_seconds: float | None = None,
+                     rule: str = "paper") -> Selection:
     """Run FreSh over `values` (default: the family's grid for this signal).
 
     width and depth default to the family's; the knobs not tuned are held at
@@ -250,11 +253,14 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
     values whose error bars overlap the leader's; see `fast_sweep`.
     max_seconds caps the wall time; a capped result says `stopped` and covers
     the (value, seed) pairs done by then.
+    rule names how `best` is chosen (`fresh_viz.rules.RULES`; default the paper's
+    lowest mean W); the fast mode refines around the paper's choice either way.
     """
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
     if bins < 2:
         raise ValueError("bins must be at least 2")
+    get_rule(rule)  # an unknown name fails before any work
     start = time.perf_counter()
     sweep = Sweep(signal, family, knob, bins, mode, width, depth, fixed, device)
     if max_seconds is not None:
@@ -266,7 +272,7 @@ def select_embedding(signal: Signal, family: str = "siren", values: Sequence[flo
         fast_sweep(sweep, grid, seeds, progress)
     else:
         sweep.evaluate(grid, range(seeds), progress)
-    return sweep.summary(time.perf_counter() - start, grid, seeds, fast)
+    return sweep.summary(time.perf_counter() - start, grid, seeds, fast, rule)
 
 
 def fast_sweep(sweep: Sweep, grid: list[float], seeds: int, progress: Progress | None = None) -> None:

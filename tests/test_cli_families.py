@@ -29,7 +29,7 @@ def test_select_and_fit_every_family(capsys, family, kind):
     knob = FAMILIES[family].knobs[0].name
     out = run_json(capsys, ["select", *SIGNALS[kind], "--model", family, "--seeds", "2", "--fast", *small])
     assert out["model"] == family and out["param"] == knob and out["best"] in out["values"]
-    assert out["width"] == 16 and out["depth"] == 1 and out["fast"] and out["rule"]
+    assert out["width"] == 16 and out["depth"] == 1 and out["fast"] and out["fast_rule"]
     fitted = run_json(capsys, ["fit", *SIGNALS[kind], "--model", family, "--param", str(out["best"]),
                                "--steps", "3", *small])
     assert fitted["values"][knob] == out["best"] and len(fitted["curve"]) >= 2

@@ -110,7 +110,7 @@ def test_fast_mode_refines_near_ties_and_adds_seeds(smooth_and_busy):
     result = sweep.summary(0.0, grid, 10, fast=True)
     assert max(result.seed_counts) > 2 and min(result.seed_counts) == 2
     assert sum(result.seed_counts) <= 0.2 * len(grid) * 10
-    assert result.best == 60.0 and result.rule == FAST_RULE
+    assert result.best == 60.0 and result.fast_rule == FAST_RULE and result.rule == "paper"
 
 
 def test_fast_mode_agrees_with_full_sweep_within_one_step(smooth_and_busy):
@@ -199,7 +199,7 @@ def test_selection_records_every_setting(smooth_and_busy):
     result = select_embedding(smooth, "finer", [20, 40], seeds=2, bins=16, width=16, depth=1)
     assert result.settings == {"model": "finer", "param": "omega0", "candidates": [20.0, 40.0], "seeds": 2,
                                "bins": 16, "mode": "paper", "width": 16, "depth": 1, "fixed": {"bias_scale": 0.0},
-                               "fast": False, "rule": None, "shape": [48, 48]}
+                               "fast": False, "fast_rule": None, "rule": "paper", "shape": [48, 48]}
     again = Sweep(smooth, "finer", None, 16, "paper", 16, 1)
     assert again.settings([40, 20], 2, False) == result.settings  # what a cache check compares
     assert again.settings([40, 20], 3, False) != result.settings

@@ -31,8 +31,17 @@ What the lines mean:
   fast    the fast mode (2 seeds coarse to fine, more seeds only where error bars overlap) against the
           full sweep at the app's defaults: the grid steps between their choices. Where a W curve is flat
           near its minimum (error bars of neighbours overlapping), two equally good values can win: a
-          disagreement of more than one step there means the full sweep's minimum is not distinct either.
+          disagreement of more than one step there means the full sweep's minimum is not distinct either;
+          such rows say "tied" (mean W within two combined standard errors).
   training full-batch Adam steps of SIREN 3x256 on 90 % of the pixels."""
+
+
+def tie_note(tied: bool) -> str:
+    """Why two choices more than a grid step apart may both be right."""
+    if tied:
+        return (", tied: their mean W differ by less than two combined standard errors, so by FreSh's own "
+                "measure both are equally good (docs/selection_rules.md, the fast mode)")
+    return ", not tied: the full sweep's minimum is distinct and the fast mode missed it"
 
 
 def run_bench(device: torch.device, quick: bool = False) -> tuple[dict, str]:
@@ -89,7 +98,7 @@ def format_table(r: dict) -> str:
     for row in f["rows"]:
         lines.append(f"    {row['preset']:<10} {row['size']:>4} px  full {row['full_best']:<8g} "
                      f"({row['full_seconds']:.2f} s)  fast {row['fast_best']:<8g} ({row['fast_seconds']:.2f} s)  "
-                     f"{row['steps_apart']} step(s) apart")
+                     f"{row['steps_apart']} step(s) apart{'' if row['steps_apart'] <= 1 else tie_note(row['tied'])}")
     for t in r["training"]:
         rates = t["rates"]
         lines.append(f"  training {t['size']} px: {t['steps_per_second']:.2f} steps/s "

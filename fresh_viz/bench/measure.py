@@ -11,6 +11,7 @@ import torch
 
 from ..fresh import select_embedding
 from ..models import build, get_family
+from ..rules import tied
 from ..signals import PRESETS, make_preset, write_audio
 from ..spectrum import Reduction, dft_magnitude, prepare_target
 from ..state import Controls, budget_for
@@ -91,8 +92,10 @@ def bench_fast_mode(device: torch.device, quick: bool) -> dict:
                                                                     fast=True), device)
         steps_apart = abs(full.values.index(full.best) - full.values.index(fast.best))
         rows.append({"preset": name, "size": size, "full_best": full.best, "fast_best": fast.best,
-                     "steps_apart": steps_apart, "full_seconds": t_full, "fast_seconds": t_fast})
+                     "steps_apart": steps_apart, "full_seconds": t_full, "fast_seconds": t_fast,
+                     "tied": tied(full.distance, full.stderr, full.best_index, full.values.index(fast.best))})
     return {"rows": rows, "all_within_one_step": all(r["steps_apart"] <= 1 for r in rows),
+            "all_tied": all(r["tied"] for r in rows),
             "time_ratio": sum(r["fast_seconds"] for r in rows) / sum(r["full_seconds"] for r in rows)}
 
 

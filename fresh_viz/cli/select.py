@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import get_family
+from ..rules import RECOMMENDED, RULES
 from ..spectrum import MODES
 from .common import (
     UsageError,
@@ -62,6 +63,11 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--num-tasks", type=positive_int, default=None,
                      help="how many shards (default: SLURM_ARRAY_TASK_COUNT, else 1)")
     add_knob_options(sub)
+    rules = "; ".join(f"{r.name}: {r.summary}" for r in RULES.values()).replace("%", "%%")  # argparse formats %
+    recommended = ", ".join(["paper", *RECOMMENDED])
+    sub.add_argument("--rule", default="paper", choices=list(RULES),
+                     help=f"how to choose from the distances: {rules}. Recommended: {recommended} "
+                          "(docs/selection_rules.md measures them all)")
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
@@ -80,7 +86,8 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
              f"{result.mode}, {result.bins} bins"]
     lines += [f"  {result.param} = {v:<8g} W = {d:.4f} ± {e:.4f} ({n} seeds){'  <- best' if v == result.best else ''}"
               for v, d, e, n in zip(result.values, result.distance, result.stderr, result.seed_counts)]
-    lines.append(f"best {result.param} = {result.best:g} in {result.seconds:.1f} s on {result.device}")
+    lines.append(f"best {result.param} = {result.best:g} by the {result.rule} rule ({RULES[result.rule].summary}) "
+                 f"in {result.seconds:.1f} s on {result.device}")
     return out, "\n".join(lines)
 
 
@@ -90,7 +97,7 @@ def select_one(args: argparse.Namespace, device: torch.device, path: str):
     signal = open_signal(args, path)
     result = select_embedding(signal, args.model, args.values, args.knob, args.seeds, args.bins, args.mode,
                               args.width, args.depth, dict(args.settings) or None, device=device, fast=args.fast,
-                              progress=stderr_progress)
+                              progress=stderr_progress, rule=args.rule)
     return result, signal
 
 
