@@ -32,6 +32,14 @@ TRADE_OFF_GUIDE = (
     "solid one."
 )
 
+RULES_NOTE = (
+    "Five other rules that choose from the same untrained outputs (shorter spectrum crops, the lowest value "
+    "within a tolerance of the minimum, bins weighted by the target's energy) were measured on the bundled "
+    "signals: none keeps most of FreSh's fitting gain without losing held-out PSNR against the default, so the "
+    "app keeps the paper's rule. They move along the same trade-off; the command line offers them "
+    "(`select --rule`), and docs/selection_rules.md has the table."
+)
+
 RECOMMENDED: tuple[str, ...] = ()  # rules that passed the study in docs/selection_rules.md; none did
 
 

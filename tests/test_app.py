@@ -27,7 +27,7 @@ PAGE = {"family": "siren", "value": 30.0, "second": 0.0, "seed": 0, "bins": "64"
         "depth": 2, "log_y": False}
 PAGE_CONTRACT = ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
                  "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
-                 "stop-button", "psnr-plot"]
+                 "stop-button", "psnr-plot", "trade-off-guide"]
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from fresh_viz.__main__ import main
+from fresh_viz.bench import format_table
 from fresh_viz.bench.baseline import loop_paper_spectrum, straightforward_sweep
 from fresh_viz.spectrum import Reduction, dft_magnitude
 
@@ -39,6 +40,12 @@ def test_quick_bench_reports_every_measurement(capsys):
     training = out["training"][0]
     assert training["steps_per_second"] > 0 and training["ratio"] > 0
     assert out["reduction_3d"]["agree"] is True
+    # A fast-mode choice more than a grid step away says whether it is tied with the full sweep's.
+    row = out["fast_mode"]["rows"][0]
+    assert isinstance(row["tied"], bool)
+    for tied, words in ((True, ", tied:"), (False, ", not tied:")):
+        row.update(steps_apart=3, tied=tied)
+        assert words in format_table(out)
 
 
 def test_the_floor_prices_products_and_sines():

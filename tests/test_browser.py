@@ -337,6 +337,9 @@ def test_the_race_shades_and_labels_the_gap(browser, url):
     notes = page.evaluate("Array.from(document.querySelectorAll('#psnr-plot .annotation-text'))"
                           ".map(e => e.textContent)")
     assert len(notes) == 2 and all(text.startswith("gap ") for text in notes)
+    page.get_by_text("Why the dashed line can fall").click()  # the guide beside the race explains the gap
+    page.wait_for_function("document.querySelector('#trade-off-guide').innerText.includes('spectral bias')",
+                           timeout=10_000)
     page.close()
 
 

@@ -12,7 +12,8 @@ printed.
 
     python tools/family_table.py --picks-only [--out picks.jsonl]
 
-runs the selections alone, with nothing but `select_embedding(signal, family)`:
+runs the selections alone (a later run given `--picks picks.jsonl` trains them without
+selecting again), with nothing but `select_embedding(signal, family)`:
 run it with PYTHONPATH set to a checkout of an older commit to see the picks
 that code made.
 
@@ -95,14 +96,15 @@ def main() -> None:
     parser.add_argument("--out", default="family_table.jsonl")
     parser.add_argument("--picks-only", action="store_true")
     parser.add_argument("--report", action="store_true", help="print the table of --out and stop")
-    parser.add_argument("--picks", default=None, help="with --report: picks-only rows for rows not in --out")
+    parser.add_argument("--picks", default=None, help="picks-only rows: reused instead of selecting again; with "
+                        "--report, shown for rows not in --out")
     parser.add_argument("--before", default=None, help="with --report: an older commit's picks")
     args = parser.parse_args()
     torch.manual_seed(0)
     out = Path(args.out)
     rows = done_rows(out)
+    picks = done_rows(Path(args.picks)) if args.picks else {}
     if args.report:
-        picks = done_rows(Path(args.picks)) if args.picks else {}
         merged = {**picks, **rows}
         order = [(f, p) for f in args.families.split(",") for p in args.photos.split(",") if (f, p) in merged]
         print(table([merged[key] for key in order], done_rows(Path(args.before)) if args.before else {}))
@@ -112,7 +114,9 @@ def main() -> None:
             if (family, photo) in rows:
                 continue
             signal = make_preset(photo, args.size)
-            row = {"family": family, "photo": photo, "size": args.size, **pick(signal, family)}
+            known = picks.get((family, photo))
+            row = dict(known) if known and known["size"] == args.size else \
+                {"family": family, "photo": photo, "size": args.size, **pick(signal, family)}
             if not args.picks_only:
                 row.update(steps=args.steps, **race(signal, family, row, args.steps))
             rows[(family, photo)] = row

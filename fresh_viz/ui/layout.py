@@ -14,6 +14,7 @@ import torch
 
 from ..device import describe
 from ..models import FAMILIES
+from ..rules import RULES_NOTE, TRADE_OFF_GUIDE
 from ..signals import PRESETS, SUFFIXES
 from ..spectrum import MODE_TITLES, MODES
 from ..state import BINS, Budget
@@ -215,6 +216,9 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                 w["train_button"] = gr.Button("Train both", variant="primary", elem_id="train-button")
                 w["stop_button"] = gr.Button("Stop", elem_id="stop-button")
             w["train_status"] = gr.Markdown(elem_id="train-status")
+            with gr.Accordion("Why the dashed line can fall: fitting against interpolation", open=False,
+                              elem_id="trade-off-guide"):
+                gr.Markdown(f"{TRADE_OFF_GUIDE}\n\n{RULES_NOTE}")
         with gr.Column(scale=2):
             w["psnr_plot"] = gr.Plot(label="PSNR", elem_id="psnr-plot")
             with gr.Row():
