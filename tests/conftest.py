@@ -3,12 +3,16 @@ locally and fail in CI (CI=true), so they never silently vanish there."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 import torch
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # screenshots and measured figures
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 # Chunk sizes are measured once per machine (fresh_viz.tuning); the tests keep theirs apart from the user's.
@@ -37,3 +41,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> Path:
+    """One folder for the media files the tests make (`media_files` reuses what is already there)."""
+    folder = tmp_path_factory.getbasetemp() / "media"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report(request):
+    """Figures a module measures, written to artifacts/<the module's REPORT> when it ends
+    (machine-dependent, so recorded rather than asserted)."""
+    results: dict = {}
+    yield results
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / request.module.REPORT).write_text(json.dumps(results, indent=1))

@@ -32,13 +32,6 @@ from fresh_viz.signals import (
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "media"  # shared by the media test modules
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def source(media) -> Path:
     """20 s of stereo 44.1 kHz test audio as 16-bit WAV."""
     path = media / "tone-20s.wav"

@@ -8,30 +8,16 @@ artifacts/media_memory.json, not asserted (they depend on the machine's load).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from media_files import big_gif, load_in_subprocess, long_wav, pattern_clip
 
 pytestmark = pytest.mark.slow
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+REPORT = "media_memory.json"  # what the `report` fixture writes to artifacts/
 MB = 2**20
 
 
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "media"  # shared by the media test modules
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def report():
-    results = {}
-    yield results
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "media_memory.json").write_text(json.dumps(results, indent=1))
 
 
 def measured(report: dict, name: str, path: Path, **kwargs) -> dict:

@@ -8,7 +8,6 @@ upload and the preview after it must stay under 1 GiB above what it held before.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import resource
@@ -27,24 +26,11 @@ from fresh_viz.ui.knobs import to_slider
 from fresh_viz.ui.layout import UPLOAD_TYPES
 
 pytestmark = pytest.mark.slow
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+REPORT = "media_server.json"  # what the `report` fixture writes to artifacts/
 MB = 2**20
 ADDRESS_SPACE = 6 * 2**30
 
 
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "media"  # shared by the media test modules
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def report():
-    results = {}
-    yield results
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "media_server.json").write_text(json.dumps(results, indent=1))
 
 
 def cap_memory() -> None:
