@@ -266,8 +266,11 @@ def test_the_number_beside_the_slider_is_the_value_itself(browser, url):
     slider.focus()
     for _ in range(60):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("Number(document.querySelector('#param-value input').value) > 40", timeout=30_000)
-    # The slider moves in log10 units; the box shows 10 ** position, not the position.
+    # The slider moves in log10 units; the box shows 10 ** position, not the position (once the
+    # last key press has been answered: the events run one after another).
+    page.wait_for_function("(() => { const shown = Number(document.querySelector('#param-value input').value);"
+                           " const at = Number(document.querySelector('#param-slider input[type=range]').value);"
+                           " return shown > 40 && Math.abs(shown - 10 ** at) < 2e-3 * shown; })()", timeout=30_000)
     position = float(slider.input_value())
     assert float(number.input_value()) == pytest.approx(10**position, rel=2e-3)
     w_before = distance(page)
