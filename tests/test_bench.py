@@ -55,3 +55,14 @@ def test_the_floor_prices_products_and_sines():
     flops = 2 * (2 * 256 + 3 * 256 * 256 + 256 * 3)
     assert sweep_floor(rates, 1000, 3) == pytest.approx(1000 * flops / 100e9 + 1000 * 1024 / 1e9)
     assert training_floor(rates, 1000, 3) == pytest.approx(3 * 1000 * flops / 100e9 + 1000 * 1024 * 1.5e-9)
+
+
+def test_the_floor_takes_the_faster_of_two_measurements():
+    from fresh_viz.bench.floor import Rates
+
+    slow = Rates(width=256, matmul_gflops=150.0, matmul_rows=1024, sines_per_second=1.6e9, cosines_per_second=1e9)
+    fast = Rates(width=256, matmul_gflops=200.0, matmul_rows=2048, sines_per_second=1.1e9, cosines_per_second=1.5e9)
+    best = slow.best(fast)
+    assert (best.matmul_gflops, best.matmul_rows) == (200.0, 2048)
+    assert (best.sines_per_second, best.cosines_per_second) == (1.6e9, 1.5e9)
+    assert fast.best(slow) == best

@@ -22,8 +22,9 @@ TARGETS = {"sweep": 1.2, "training": 1.5}  # ratio to the floor
 LEGEND = """\
 What the lines mean:
   floor   what this machine cannot avoid, measured in this run: the matrix products at the best rate it
-          reaches now for (rows x 256) @ (256 x 256), plus one sine per hidden unit (training adds the
-          backward products and one cosine per hidden unit). ratio = time / floor; 1.00x is the floor.
+          reaches for (rows x 256) @ (256 x 256) just before or just after the timing, plus one sine per
+          hidden unit (training adds the backward products and one cosine per hidden unit).
+          ratio = time / floor; 1.00x is the floor.
   preview server compute of one slider change at the app's defaults: the whole handler (model, spectrum,
           figures, pictures) and the model alone; the budget is 100 ms.
   sweep   FreSh as the paper runs it: 20 values x 10 seeds of SIREN 3x256, 64 bins, paper mode; also the
@@ -47,8 +48,9 @@ def tie_note(tied: bool) -> str:
 def run_bench(device: torch.device, quick: bool = False) -> tuple[dict, str]:
     """All measurements; returns (JSON-able dict, human table).
 
-    Every rate is measured right before the measurement it prices, so a machine
-    whose speed drifts (a shared host) is compared with itself at the same moment."""
+    Every rate is measured right before and right after the measurement it prices and the
+    faster kept, so a machine whose speed drifts (a shared host) is compared with what it
+    reaches at that moment, not with a slow instant."""
     chunks = retune(device)  # the chunk sizes every measurement below runs with, measured now
     values = [float(v) for v in range(10, 201, 10)]
     sizes, seeds = ([32], 2) if quick else ([128, 256], 10)

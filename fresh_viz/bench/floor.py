@@ -2,9 +2,10 @@
 
 A SIREN sweep or training step is matrix products plus one sine per hidden unit
 (training adds the backward products and one cosine per hidden unit).  The floor
-prices the products at the best rate this machine reaches right now for the
-layer's shape, (rows x width) @ (width x width) with the number of rows free, and
-the sines and cosines at their measured element rates.  A hot path's ratio to its
+prices the products at the best rate this machine reaches around the measurement
+(the faster of a measurement just before and one just after) for the layer's
+shape, (rows x width) @ (width x width) with the number of rows free, and the
+sines and cosines at their measured element rates.  A hot path's ratio to its
 floor says how much it loses to everything else (memory traffic, bias additions,
 the spectra, Python), whatever the machine's own speed.
 """
@@ -34,6 +35,14 @@ class Rates:
     def to_json(self) -> dict:
         return asdict(self)
 
+    def best(self, other: Rates) -> Rates:
+        """The faster of two measurements, rate by rate: on a shared host one of them may have
+        been taken while a neighbour held the cores, and a floor is what the machine can reach."""
+        matmul = max(self, other, key=lambda r: r.matmul_gflops)
+        return Rates(self.width, matmul.matmul_gflops, matmul.matmul_rows,
+                     max(self.sines_per_second, other.sines_per_second),
+                     max(self.cosines_per_second, other.cosines_per_second))
+
 
 def instruction_set() -> str:
     """The vector instructions PyTorch's CPU kernels use, and the limit set for MKL, if any."""
@@ -42,7 +51,7 @@ def instruction_set() -> str:
     return capability + (f", MKL limited to {mkl}" if mkl else "")
 
 
-def measure_rates(device: torch.device, width: int = 256, repeats: int = 5) -> Rates:
+def measure_rates(device: torch.device, width: int = 256, repeats: int = 20) -> Rates:
     """Best matrix-product rate over row counts, and the sine and cosine element rates."""
     weight = torch.randn(width, width, device=device) / width**0.5
     best_rate, best_rows = 0.0, ROWS[0]

@@ -69,6 +69,7 @@ def bench_sweep(device: torch.device, size: int, seeds: int, values: list[float]
     runs = [timed_call(lambda: select_embedding(signal, "siren", values, seeds=seeds, device=device), device)
             for _ in range(2)]
     selection, seconds = min(runs, key=lambda run: run[1])
+    rates = rates.best(measure_rates(device, 256))
     floor = sweep_floor(rates, size * size * len(values) * seeds, 3)
     out = {"size": size, "values": len(values), "seeds": seeds, "seconds": seconds, "floor_seconds": floor,
            "ratio": seconds / floor, "rates": rates.to_json(), "best": selection.best}
@@ -109,6 +110,7 @@ def bench_training(device: torch.device, size: int, steps: int) -> dict:
     seconds = timed(lambda: next(run, None), device)[0]  # steps + 1 steps and one render of all points
     render = timed(lambda: model(torch.zeros(size * size, 2, device=device)), device)[0]
     per_step = (seconds - render) / (steps + 1)
+    rates = rates.best(measure_rates(device, 256))
     floor = training_floor(rates, round(0.9 * size * size), 3)
     return {"size": size, "steps_per_second": 1 / per_step, "seconds_per_step": per_step, "floor_seconds": floor,
             "ratio": per_step / floor, "rates": rates.to_json()}
