@@ -119,19 +119,20 @@ def measure(device: torch.device) -> Tuning:
                   _fastest(train, rows, device) * PROBE_WIDTH * FLOAT_BYTES)
 
 
-def _fastest(run, candidates: tuple[int, ...], device: torch.device) -> int:
-    """The candidate with the shortest time (best of two runs each, after one warm-up)."""
+def _fastest(run, candidates: tuple[int, ...], device: torch.device, rounds: int = 4) -> int:
+    """The candidate with the shortest time, best of `rounds` runs each after one warm-up.
+
+    The rounds go through every candidate in turn, so a slow spell on a shared host
+    costs each candidate one run rather than all the runs of one candidate."""
     run(candidates[len(candidates) // 2])
-    times = {}
-    for chunk in candidates:
-        best = float("inf")
-        for _ in range(2):
+    times = dict.fromkeys(candidates, float("inf"))
+    for _ in range(rounds):
+        for chunk in candidates:
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             start = time.perf_counter()
             run(chunk)
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
-            best = min(best, time.perf_counter() - start)
-        times[chunk] = best
+            times[chunk] = min(times[chunk], time.perf_counter() - start)
     return min(times, key=times.get)

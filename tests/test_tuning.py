@@ -45,3 +45,20 @@ def test_measuring_picks_one_of_the_candidates(monkeypatch):
     monkeypatch.setattr(tuning, "CPU_ROWS", (512, 1024))
     measured = tuning.measure(torch.device("cpu"))
     assert measured.sweep_bytes // (256 * 4) in (512, 1024) and measured.train_bytes // (256 * 4) in (512, 1024)
+
+
+def test_a_slow_spell_does_not_decide_the_chunk():
+    """Runs of each candidate are spread over the measurement, so a few slow consecutive calls
+    (a neighbour on a shared host) cannot cost the fastest candidate all its runs."""
+    import time
+
+    from fresh_viz.tuning import _fastest
+
+    calls = []
+
+    def run(chunk: int) -> None:
+        calls.append(chunk)
+        spell = 0.02 if len(calls) in (2, 3) else 0.0  # the two calls after the warm-up
+        time.sleep(chunk * 0.002 + spell)
+
+    assert _fastest(run, (1, 2, 3), torch.device("cpu")) == 1
