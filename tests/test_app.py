@@ -184,6 +184,31 @@ def test_gradio_client_sessions_are_separate(launched):
 
 
 @pytest.mark.slow
+def test_per_session_state_is_capped(monkeypatch):
+    """Beyond SESSIONS_KEPT sessions the least recently used one's state (its signal, caches) goes."""
+    import socket
+
+    from gradio_client import Client
+
+    import fresh_viz.ui
+
+    monkeypatch.setattr(fresh_viz.ui, "SESSIONS_KEPT", 3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = serve(build_app(CPU, SMALL), server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                 quiet=True)
+    try:
+        for name in ("zoneplate", "blobs", "grass", "astronaut", "siemens"):
+            Client(f"http://127.0.0.1:{port}/", verbose=False).predict(name, **PAGE, api_name="/choose_preset")
+        kept = [state for session in demo.state_holder.session_data.values()
+                for state in session.state_data.values() if hasattr(state, "preset")]
+        assert sorted(state.preset for state in kept) == ["astronaut", "grass", "siemens"]
+    finally:
+        demo.close()
+
+
+@pytest.mark.slow
 def test_gradio_client_fresh_and_train(launched):
     from gradio_client import Client
 
