@@ -116,6 +116,8 @@ class Sweep:
         self.fixed = {**held_values(self.family, signal.ndim, self.knob.name), **(fixed or {})}
         self.fixed.pop(self.knob.name, None)
         self.device = torch.device(device)
+        # Rows of one hidden-layer product: the size measured fastest on this machine, read once.
+        self.points_per_pass = tuning_for(self.device).sweep_points(self.width)
         self.shape = signal.spatial_shape  # where the model is evaluated
         self.framewise = framewise(signal.ndim, mode)
         self.grid = analysis_grid(self.shape, mode)  # where spectra are taken
@@ -161,11 +163,6 @@ class Sweep:
                 "mode": self.mode, "width": self.width, "depth": self.depth,
                 "fixed": dict(self.fixed), "fast": fast, "fast_rule": FAST_RULE if fast else None, "rule": rule,
                 "shape": list(self.shape)}
-
-    @property
-    def points_per_pass(self) -> int:
-        """Rows of one hidden-layer product: the size measured fastest on this machine (`tuning`)."""
-        return tuning_for(self.device).sweep_points(self.width)
 
     @torch.inference_mode()
     def outputs(self, values: Sequence[float], seed: int, extra: Mapping[str, float] | None = None) -> torch.Tensor:
