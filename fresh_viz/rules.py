@@ -17,7 +17,7 @@ from functools import partial
 
 import torch
 
-from .spectrum import normalised
+from .spectrum import wasserstein
 
 TRADE_OFF_GUIDE = (
     "FreSh picks the embedding frequency (SIREN's ω₀, the Fourier features' σ) whose untrained model has the "
@@ -83,13 +83,8 @@ def lowest_mean(evidence: Evidence) -> int:
 def mean_distances(evidence: Evidence, bins: int | None = None, weight: torch.Tensor | None = None) -> list[float]:
     """Per value, the mean over seeds of W recomputed on the first `bins` compared bins, each bin's
     CDF gap multiplied by `weight` (n,) when given (without it, the plain W of `spectrum.wasserstein`)."""
-    target = normalised(evidence.target[:bins]).cumsum(-1)
-    scores = []
-    for spectra in evidence.spectra:
-        gap = (normalised(spectra[:, :bins]).cumsum(-1) - target).abs()
-        per_seed = gap.sum(-1) if weight is None else (gap * weight[:bins]).sum(-1)
-        scores.append(per_seed.double().mean().item())
-    return scores
+    target, weight = evidence.target[:bins], None if weight is None else weight[:bins]
+    return [wasserstein(spectra[:, :bins], target, weight).double().mean().item() for spectra in evidence.spectra]
 
 
 def shorter_crop(evidence: Evidence, bins: int) -> int:

@@ -121,19 +121,19 @@ def paper_spectrum(y: torch.Tensor) -> torch.Tensor:
     return reduction(dft_magnitude(y, ndim))[1:]
 
 
-def wasserstein(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+def wasserstein(u: torch.Tensor, v: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     """1-D Wasserstein-1 distance between spectra on the support 0..n-1.
 
     u, v: (..., n) non-negative, broadcastable; each is normalised to sum 1 first.
-    Returns (...): sum_j |CDF_u(j) - CDF_v(j)|.  An all-zero spectrum has a zero CDF.
+    Returns (...): sum_j |CDF_u(j) - CDF_v(j)|, each bin's gap times weight[j] when a
+    weight (n,) is given (`fresh_viz.rules`).  An all-zero spectrum has a zero CDF.
     """
-    u = u / u.sum(-1, keepdim=True).clamp_min(torch.finfo(u.dtype).tiny)
-    v = v / v.sum(-1, keepdim=True).clamp_min(torch.finfo(v.dtype).tiny)
-    return (u.cumsum(-1) - v.cumsum(-1)).abs().sum(-1)
+    gap = (normalised(u).cumsum(-1) - normalised(v).cumsum(-1)).abs()
+    return gap.sum(-1) if weight is None else (gap * weight).sum(-1)
 
 
 def normalised(spectrum: torch.Tensor) -> torch.Tensor:
-    """Spectrum scaled to sum 1 along the last axis (for plotting)."""
+    """Spectrum scaled to sum 1 along the last axis; an all-zero one stays zero."""
     return spectrum / spectrum.sum(-1, keepdim=True).clamp_min(torch.finfo(spectrum.dtype).tiny)
 
 
