@@ -10,7 +10,6 @@ returns, so the same plots, JSON and app views show them.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,8 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .fresh import Progress, Selection
+from .fresh import Progress, Selection, mean_and_stderr
 from .outputs import Output, OutputsError, as_outputs, compare_outputs, resize_values, target_frames
+from .rules import first_argmin
 from .signals import Signal, grid_coords
 from .spectrum import Reduction, prepare_target, spectrum, wasserstein
 
@@ -179,9 +179,9 @@ def summarise(name: str, param: str, values: list[float], distances: list[list[f
               device: torch.device, stopped: bool = False, labels: list[str] | None = None) -> Selection:
     """Mean W, its standard error (np.std / sqrt(n), as the reference) and the argmin (first on ties) per
     value; spectra: (k, bins) each."""
-    means = [float(np.mean(d)) for d in distances]
-    errors = [float(np.std(d) / math.sqrt(len(d))) for d in distances]
-    best = values[min(range(len(values)), key=lambda i: (means[i], i))]
+    stats = [mean_and_stderr(d) for d in distances]
+    means, errors = [mean for mean, _ in stats], [error for _, error in stats]
+    best = values[first_argmin(means)]
     return Selection(model=name, param=param, values=values, distance=means, stderr=errors,
                      seed_counts=[len(d) for d in distances], best=best, bins=bins, mode=mode, seconds=seconds,
                      device=str(device), target_spectrum=target_spectrum.tolist(),

@@ -218,9 +218,10 @@ class Sweep:
         values = sorted({v for v, _ in self.distances})
         means, errors, counts, spectra, members = [], [], [], [], []
         for v in values:
-            per_seed = torch.tensor([d for (value, _), d in self.distances.items() if value == v], dtype=torch.float64)
-            means.append(per_seed.mean().item())
-            errors.append(per_seed.std(correction=0).item() / math.sqrt(len(per_seed)))
+            per_seed = [d for (value, _), d in self.distances.items() if value == v]
+            mean, error = mean_and_stderr(per_seed)
+            means.append(mean)
+            errors.append(error)
             counts.append(len(per_seed))
             members.append(torch.stack([s for (value, _), s in self.member_spectra.items() if value == v]))
             spectra.append(members[-1].mean(0).tolist())
@@ -232,6 +233,13 @@ class Sweep:
                          self.mode, seconds, str(self.device), target.tolist(), spectra, self.stopped,
                          plan["candidates"], seeds, self.width, self.depth, plan["fixed"], fast, plan["fast_rule"],
                          plan["shape"], rule=rule)
+
+
+def mean_and_stderr(per_seed: Sequence[float]) -> tuple[float, float]:
+    """Mean W over seeds and its standard error, np.std / sqrt(n) with NumPy's default (divide
+    by n, not n - 1) as the reference computes it."""
+    d = torch.tensor(per_seed, dtype=torch.float64)
+    return d.mean().item(), d.std(correction=0).item() / math.sqrt(len(d))
 
 
 def select_embedding(signal: Signal, family: str = "siren", values: Sequence[float] | None = None,
