@@ -138,7 +138,7 @@ def _style(fig: go.Figure, **layout) -> None:
     """The house style.  Plotly's named templates are deep-copied on every figure
     (about 15 ms each), too slow for a live preview, so the style is set directly."""
     fig.update_layout(template="none", plot_bgcolor="white", height=360, margin=dict(l=55, r=20, t=50, b=45),
-                      legend=dict(orientation="h", y=-0.25), **layout)
+                      legend=dict(orientation="h", y=-0.25, yanchor="top"), **layout)  # rows grow downwards
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
 
@@ -246,6 +246,6 @@ def comparison_spectra_figure(target: torch.Tensor, spectra: dict[str, torch.Ten
     for colour, (name, spectrum) in zip(_palette(len(spectra)), spectra.items()):
         fig.add_trace(go.Scatter(x=bins, y=normalised(spectrum.float()).cpu().numpy(), name=name,
                                  line=dict(color=colour, width=1.5)))
-    _style(fig, title=f"Untrained spectra at each family's choice, {MODE_TITLES[mode]}",
+    _style(fig, title=f"Untrained spectra at each family's choice<br><sup>{MODE_TITLES[mode]}</sup>",
            xaxis_title="frequency bin (low → high)", yaxis_title="share of energy")
     return fig
