@@ -16,6 +16,7 @@ from .spectrum import MODE_TITLES, normalised
 
 TARGET_COLOUR, MODEL_COLOUR, FRESH_COLOUR = "#1f77b4", "#d62728", "#2ca02c"
 WAVE_SIZE = (160, 640)  # height, width of a waveform picture
+LEGEND_ROW = 22  # pixels a figure grows by for each legend row beyond the first
 
 
 def picture(values: torch.Tensor, kind: str, min_side: int = 320) -> np.ndarray:
@@ -137,8 +138,11 @@ def _translucent(colour: str, alpha: float) -> str:
 def _style(fig: go.Figure, **layout) -> None:
     """The house style.  Plotly's named templates are deep-copied on every figure
     (about 15 ms each), too slow for a live preview, so the style is set directly."""
-    fig.update_layout(template="none", plot_bgcolor="white", height=360, margin=dict(l=55, r=20, t=50, b=45),
-                      legend=dict(orientation="h", y=-0.25, yanchor="top"), **layout)  # rows grow downwards
+    named = sum(1 for trace in fig.data if trace.showlegend is not False)
+    rows = math.ceil(named / 2)  # two legend entries a row at the app's plot width, at least
+    fig.update_layout(template="none", plot_bgcolor="white", height=360 + LEGEND_ROW * max(0, rows - 1),
+                      margin=dict(l=55, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.3, yanchor="top"),
+                      **layout)  # the legend grows downwards into the extra height, below the axis title
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
 
