@@ -32,8 +32,8 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(REPO)],
                    check=True, timeout=600)
     wheel = next((root / "dist").glob("fresh_viz-*.whl"))
-    photos = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("fresh_viz/signals/photos/")}
-    assert {f"fresh_viz/signals/photos/{p}.png" for p in ("astronaut", "coffee", "grass")} <= photos
+    photos = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("fresh_viz/assets/photos/")}
+    assert {f"fresh_viz/assets/photos/{p}.png" for p in ("astronaut", "coffee", "grass")} <= photos
     subprocess.run([sys.executable, "-m", "venv", str(root / "env")], check=True, timeout=300)
     bin_dir = root / "env" / "bin"
     subprocess.run([str(bin_dir / "pip"), "install", "-q", "torch==2.13.0", str(wheel)], check=True, timeout=1800)

@@ -10,7 +10,7 @@ import torch
 
 from .core import Signal, SignalError, to_unit_range
 
-PHOTOS = ("astronaut", "coffee", "grass")  # PNG files in fresh_viz/signals/photos/
+PHOTOS = ("astronaut", "coffee", "grass")  # PNG files in assets/photos/ (fresh_viz.assets once installed)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def make_preset(name: str, size: int = 256) -> Signal:
     if name in PHOTOS:
         from . import load_signal  # the loaders sit above the presets
 
-        with resources.as_file(resources.files(__package__) / "photos" / f"{name}.png") as path:
+        with resources.as_file(resources.files("fresh_viz.assets") / "photos" / f"{name}.png") as path:
             return load_signal(path, size)
     if name == "chirp":
         return _audio(name, _chirp(8000, 1.0, 50.0, 2000.0), 8000)
