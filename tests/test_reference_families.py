@@ -197,6 +197,31 @@ def ref_grid_encode(inputs, embeddings, offsets, per_level_scale, base):
     return out
 
 
+class RefHashHead(nn.Module):
+    """The NeRF fork's NeRFNetwork after the encoder with ReLU (no biases), for an image's colour:
+    sigma_net of `num_layers` = 1 layer (1 density + 15 geometry features), colour net of
+    `num_layers_color` layers on [direction encoding (16 spherical harmonics), geometry
+    features], the directions zeroed as its FreSh initialisation does, then a sigmoid."""
+
+    def __init__(self, in_dim, hidden, layers_color, out_dim, geo_feat_dim=15, dir_dim=16):
+        super().__init__()
+        self.dir_dim = dir_dim
+        self.sigma_net = nn.ModuleList([nn.Linear(in_dim, 1 + geo_feat_dim, bias=False)])
+        sizes = [dir_dim + geo_feat_dim] + [hidden] * (layers_color - 1) + [out_dim]
+        self.color_net = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        h = self.sigma_net[0](x)  # the only sigma layer is also the last: no nonlinearity
+        geo_feat = h[..., 1:]
+        d = torch.zeros(*x.shape[:-1], self.dir_dim)
+        h = torch.cat([d, geo_feat], dim=-1)
+        for i, layer in enumerate(self.color_net):
+            h = layer(h)
+            if i != len(self.color_net) - 1:
+                h = torch.relu(h)
+        return torch.sigmoid(h)
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -353,13 +378,18 @@ def test_hash_grid_matches_the_ngp_kernel(dims, finest, shape):
     # numpy's and torch's float32 exp2 may differ in the last bit, which moves the interpolation
     # weights by ~1e-4 of the table's 1e-2 scale; a wrong corner index would be off by ~1e-2.
     np.testing.assert_allclose(encoded.numpy(), expected, atol=2e-5)
-    # then the ReLU MLP at the fork's width 64, one hidden layer
-    ref = nn.Sequential(*relu_mlp(64, 1, 3, 32))
-    assert [tuple(m.weight.shape) for m in ref_linears(ref)] == [(64, 32), (3, 64)]
-    compare_layers(model, ref)
-    copy_into(ref_linears(ref), model)
+    # then the fork's head: no biases, geometry features after the density, zero directions, sigmoid
+    ref = RefHashHead(32, 64, 2, 3)
+    assert [tuple(m.weight.shape) for m in ref_linears(ref)] == [(16, 32), (64, 31), (3, 64)]
+    assert all(m.bias is None for m in ref_linears(ref))
+    assert trainable(model) - model.table.numel() == trainable(ref)
+    for ours, theirs in zip(model.weights, ref_linears(ref)):
+        assert_same_uniform(ours[0].T, theirs.weight, "hash grid head")  # PyTorch's default, 1/sqrt(fan_in)
+    assert all(b.abs().max() == 0 and not b.requires_grad for b in model.biases)
     with torch.no_grad():
-        assert torch.allclose(model(x)[0], ref(torch.from_numpy(expected)), atol=1e-5)
+        for linear, weight in zip(ref_linears(ref), model.weights):
+            linear.weight.copy_(weight[0].T)
+        assert torch.allclose((model(x)[0] + 1) / 2, ref(torch.from_numpy(expected)), atol=1e-6)
 
 
 def test_hash_grid_table_size_follows_the_signal():

@@ -93,6 +93,7 @@ class INR(nn.Module):
     alpha: ClassVar[float] = 1.0  # factor on the inputs of the hidden and output layers
     default_width: ClassVar[int] = 256
     default_depth: ClassVar[int] = 3  # the reference's `hidden_layers`
+    biased: ClassVar[bool] = True  # False: the linear layers have no biases (kept as frozen zeros)
     # Values the reference holds for the other knobs while it tunes one (knob -> {other: value});
     # knobs not named here stay at their defaults.
     held: ClassVar[Mapping[str, Mapping[str, float]]] = {}
@@ -126,13 +127,15 @@ class INR(nn.Module):
             self.register_buffer(knob.name, given.expand(self.members).clone())
         generators = [torch.Generator().manual_seed(s) for s in (self.seeds[:1] if shared else self.seeds)]
         self.init_embedding(generators)
-        sizes = self.layer_sizes()
         self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
-        for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for layer, (fan_in, fan_out) in enumerate(self.layer_shapes()):
             w_bound, b_bound = self.bounds(layer, fan_in)
             dtype = self.layer_dtype(layer)
             self.weights.append(nn.Parameter(self._draw(generators, (fan_in, fan_out), w_bound, dtype)))
-            self.biases.append(nn.Parameter(self._draw(generators, (1, fan_out), b_bound, dtype)))
+            if self.biased:
+                self.biases.append(nn.Parameter(self._draw(generators, (1, fan_out), b_bound, dtype)))
+            else:  # zeros that training leaves alone, so every layer keeps one code path
+                self.biases.append(nn.Parameter(torch.zeros(1, 1, fan_out, dtype=dtype), requires_grad=False))
 
     @property
     def members(self) -> int:
@@ -177,6 +180,12 @@ class INR(nn.Module):
     def layer_sizes(self) -> list[int]:
         """Fan-ins and the output size: a first layer, `depth` hidden layers, the output layer."""
         return [self.embedding_dim()] + [self.width] * (self.depth + 1) + [self.out_dim]
+
+    def layer_shapes(self) -> list[tuple[int, int]]:
+        """(fan_in, fan_out) of each stored layer; a family whose activation changes the width
+        between layers (the hash grid's head) lists them itself."""
+        sizes = self.layer_sizes()
+        return list(zip(sizes[:-1], sizes[1:]))
 
     def layer_dtype(self, layer: int) -> torch.dtype:
         return torch.float32

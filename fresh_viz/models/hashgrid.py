@@ -17,7 +17,7 @@ import operator
 import torch
 from torch import nn
 
-from .base import EncodedMLP, Knob, log_grid
+from .base import EncodedMLP, Knob, log_grid, relu
 
 PRIMES = (1, 2654435761, 805459861, 3674653429, 2097192037, 1434869437, 2165219737)  # the kernel's hash
 UINT32 = 0xFFFFFFFF
@@ -29,8 +29,16 @@ def integer_log_grid(start: int, stop: int, count: int) -> tuple[float, ...]:
 
 class HashGrid(EncodedMLP):
     """Hash grid (16 levels, 2 features each, base resolution 16, table initialised U(±1e-2)
-    so that it shapes the untrained output), then the ReLU MLP of `FourierFeatures` at the
-    NeRF fork's width 64.  FreSh tunes the finest resolution N_max.
+    so that it shapes the untrained output), then the NeRF fork's head as its FreSh runs
+    configure it (`--num_layers=1 --num_layers_color=2 --hidden_features=64`, ReLU), whose
+    layers have no biases: a geometry layer Linear(32 -> 16) whose outputs 1..15 are the
+    geometry features (output 0 is a NeRF's density, unused for a signal); those after the
+    16 direction features into Linear(31 -> width), ReLU, `depth - 1` more hidden layers,
+    Linear(width -> C), sigmoid.  The direction features are zero, as the fork sets them for
+    its untrained outputs (`use_viewdirs=False`); their 16 rows of the colour layer are
+    stored (they set its fan-in, hence its initial bound) and multiply nothing.  The sigmoid's
+    (0, 1) is read as 2 * sigmoid - 1 on the [-1, 1] scale the project trains on: the same
+    fit as a sigmoid against targets in [0, 1].  FreSh tunes the finest resolution N_max.
 
     Table size T per level: the reference's 2^19 is sized for NeRF scenes; here it is the
     next power of two of the signal's sample count, between 2^13 (the fork's FreSh runs)
@@ -40,8 +48,10 @@ class HashGrid(EncodedMLP):
     """
 
     name, title, lr = "hashgrid", "Hash grid", 1e-3
-    default_width, default_depth = 64, 1
+    default_width, default_depth = 64, 1  # the colour network's width and hidden layers
+    biased = False
     levels, features, base_resolution = 16, 2, 16
+    geometry, directions = 16, 16  # the geometry layer's outputs; spherical harmonics of degree 4
     init_range = 1e-2  # the fork's hashmap_high_values
     # The fork's own N_max grid is not published; these cover the minima measured on the bundled
     # photos, presets and audio clips (README, "Model families").
@@ -50,6 +60,20 @@ class HashGrid(EncodedMLP):
              integer=True, audio=Knob("finest_resolution", "N_max", 2048.0, integer_log_grid(16, 65536, 20), 2.0,
                                       262144.0, 1.0, log=True, integer=True)),
     )
+
+    def layer_shapes(self):
+        colour = [self.directions + self.geometry - 1] + [self.width] * self.depth + [self.out_dim]
+        return [(self.embedding_dim(), self.geometry), *zip(colour[:-1], colour[1:])]
+
+    def weight(self, layer):
+        w = self.weights[layer]
+        return w[:, self.directions :] if layer == 1 else w  # the rows that meet the geometry features
+
+    def activate(self, z, layer):
+        return z[..., 1:] if layer == 0 else relu(z)  # geometry features: the layer's outputs after the density
+
+    def readout(self, y):
+        return 2 * torch.sigmoid(y) - 1
 
     def table_size(self) -> int:
         """Entries per level: a power of two from 2^13 to 2^19 (see the class docstring)."""
