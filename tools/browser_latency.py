@@ -1,6 +1,6 @@
 """Slider-to-preview latency in a real browser, at the app's default settings.
 
-    python tools/browser_latency.py [--presses 24]
+    python tools/browser_latency.py [--presses 24] [--json]
 
 Starts `python -m fresh_viz serve` on a free port, opens the page in Debian's
 Chromium through Playwright, then presses ArrowRight on the parameter slider
@@ -11,6 +11,7 @@ and the server compute the page reports for the same previews.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import socket
 import statistics
@@ -28,6 +29,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presses", type=int, default=24)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,6 +67,11 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     latencies.sort()
+    if args.json:
+        print(json.dumps({"presses": len(latencies), "median_ms": 1000 * statistics.median(latencies),
+                          "p90_ms": 1000 * latencies[int(0.9 * len(latencies))],
+                          "server_compute_median_ms": statistics.median(computed)}))
+        return
     print(f"slider to preview in the browser over {len(latencies)} presses: median "
           f"{1000 * statistics.median(latencies):.0f} ms, p90 {1000 * latencies[int(0.9 * len(latencies))]:.0f} ms; "
           f"model compute reported by the page: median {statistics.median(computed):.0f} ms")
