@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .confidence import assess
 from .fresh import Progress, Selection, mean_and_stderr
 from .outputs import Output, OutputsError, as_outputs, compare_outputs, resize_values, target_frames
 from .rules import first_argmin
@@ -27,6 +28,7 @@ from .spectrum import Reduction, prepare_target, spectrum, wasserstein
 Model = Callable[[torch.Tensor], torch.Tensor]  # coordinates (P, d) in [-1, 1] -> outputs (P, C)
 MakeModel = Callable[[float, int], Model]
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+UNORDERED = "configuration"  # the parameter of saved outputs whose names hold no number: values 0, 1, ... in name order
 
 
 def select_model(signal: Signal, make_model: MakeModel, values: Sequence[float], seeds: int | Sequence[int] = 10,
@@ -160,7 +162,7 @@ def config_values(names: Sequence[str]) -> tuple[str, list[float]]:
         if position is not None and len({p[position] for p in parsed}) == len(names):
             label = "value" if len(parsed[0]) == 1 else f"configuration[{position}]"
             return label, [p[position] for p in parsed]
-    return "configuration", [float(i) for i in range(len(names))]
+    return UNORDERED, [float(i) for i in range(len(names))]
 
 
 def numbers_in(name: str) -> tuple[float, ...] | None:
@@ -178,11 +180,13 @@ def summarise(name: str, param: str, values: list[float], distances: list[list[f
               spectra: list[torch.Tensor], target_spectrum: torch.Tensor, bins: int, mode: str, seconds: float,
               device: torch.device, stopped: bool = False, labels: list[str] | None = None) -> Selection:
     """Mean W, its standard error (np.std / sqrt(n), as the reference) and the argmin (first on ties) per
-    value; spectra: (k, bins) each."""
+    value, and how sure that pick is (`confidence.assess`: the i-th entry of each value's `distances` is
+    its i-th seed or output); spectra: (k, bins) each."""
     stats = [mean_and_stderr(d) for d in distances]
     means, errors = [mean for mean, _ in stats], [error for _, error in stats]
-    best = values[first_argmin(means)]
+    best = first_argmin(means)
     return Selection(model=name, param=param, values=values, distance=means, stderr=errors,
-                     seed_counts=[len(d) for d in distances], best=best, bins=bins, mode=mode, seconds=seconds,
+                     seed_counts=[len(d) for d in distances], best=values[best], bins=bins, mode=mode, seconds=seconds,
                      device=str(device), target_spectrum=target_spectrum.tolist(),
-                     model_spectra=[s.mean(0).tolist() for s in spectra], stopped=stopped, labels=labels or [])
+                     model_spectra=[s.mean(0).tolist() for s in spectra], stopped=stopped, labels=labels or [],
+                     **assess(distances, values, best, ordered=param != UNORDERED))

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from .confidence import assess
 from .models import INR, OutOfTime, build, get_family, held_values, render, tuned_knob
 from .rules import Evidence, get_rule
 from .signals import Signal, grid_coords
@@ -59,6 +60,13 @@ class Selection:
     shape: list[int] = field(default_factory=list)  # the signal's spatial shape
     labels: list[str] = field(default_factory=list)  # configuration names that `values` stand for (saved outputs)
     rule: str = "paper"  # how `best` was chosen from the distances (fresh_viz.rules)
+    # How sure the pick is (fresh_viz.confidence.assess): W per value (rows) per seed (columns, the j-th seed
+    # evaluated; None where a value lacks it), how often each value wins paired bootstrap resamples of the
+    # seeds, the fewest values that win 95 % of them, and "low" / "high" for a pick at an edge W falls towards.
+    per_seed: list[list[float | None]] = field(default_factory=list)
+    pick_frequency: list[float] = field(default_factory=list)
+    plausible: list[float] = field(default_factory=list)
+    edge: str | None = None
 
     @property
     def best_index(self) -> int:
@@ -99,8 +107,11 @@ class Sweep:
     The model is evaluated on the signal's own grid and its output resized onto
     the analysis grid exactly as the target is (see `spectrum.analysis_grid`).
     In paper mode a video is compared frame by frame: seed s evaluates the model
-    on one frame drawn with seed s and pairs it with the same target frame, as the
-    reference pairs a random output frame with the target frame of that index.
+    on one frame and pairs it with the target frame drawn with seed s, as the
+    reference pairs a random output frame with the target frame of that index.  The
+    model sees that frame with its time input at 0, as the reference's video runs
+    save their untrained frames (time disabled); `tools/video_time.py` measures
+    what that changes against each frame's own time.
     """
 
     def __init__(self, signal: Signal, family: str | type[INR] = "siren", knob: str | None = None,
@@ -126,8 +137,8 @@ class Sweep:
         targets = prepare_target(signal.values, mode).to(self.device)  # (C, *grid), or (C, T, *grid) frame-wise
         if self.framewise:
             self.frame_spectra = self.spectra(targets.transpose(0, 1))  # (T, bins)
-            self.coords = grid_coords(self.shape[1:], self.device)  # one frame's (y, x)
-            self.times = torch.linspace(-1.0, 1.0, self.shape[0], device=self.device)
+            frame = grid_coords(self.shape[1:], self.device)  # one frame's (y, x), seen at t = 0
+            self.coords = torch.cat([frame.new_zeros(frame.shape[0], 1), frame], dim=1)
         else:
             self.coords = grid_coords(self.shape, self.device)
         self.target = targets[:, self.frame(0)] if self.framewise else targets  # (C, *grid); seed 0's frame
@@ -149,13 +160,6 @@ class Sweep:
         """The target spectrum the outputs of `seed` are compared with: (bins,)."""
         return self.frame_spectra[self.frame(seed)] if self.framewise else self.target_spectrum
 
-    def points(self, seed: int) -> torch.Tensor:
-        """Coordinates the model is evaluated at for `seed`: (P, d)."""
-        if not self.framewise:
-            return self.coords
-        t = self.times[self.frame(seed)].expand(self.coords.shape[0], 1)
-        return torch.cat([t, self.coords], dim=1)
-
     def settings(self, candidates: Sequence[float], seeds: int, fast: bool, rule: str = "paper") -> dict:
         """What a selection over `candidates` would record as its settings (`Selection.settings`)."""
         return {"model": self.family.name, "param": self.knob.name,
@@ -175,7 +179,7 @@ class Sweep:
                       knobs, self.device, shared=True, shape=self.shape)
         chunk = max(1, self.points_per_pass // len(values))  # rows of one product: values x points
         evaluated = self.shape[1:] if self.framewise else self.shape
-        out = render(model, self.points(seed), chunk, self.deadline).reshape(len(values), self.channels, *evaluated)
+        out = render(model, self.coords, chunk, self.deadline).reshape(len(values), self.channels, *evaluated)
         return to_grid(out, self.grid)
 
     @torch.inference_mode()
@@ -229,10 +233,11 @@ class Sweep:
         target = torch.stack([self.target_for(s) for s in seen]).mean(0)
         best = values[get_rule(rule).choose(Evidence(values, means, errors, members, target))]
         plan = self.settings(candidates or values, seeds, fast, rule)
+        per_seed = [[self.distances.get((v, s)) for s in seen] for v in values]
         return Selection(self.family.name, self.knob.name, values, means, errors, counts, best, self.bins,
                          self.mode, seconds, str(self.device), target.tolist(), spectra, self.stopped,
                          plan["candidates"], seeds, self.width, self.depth, plan["fixed"], fast, plan["fast_rule"],
-                         plan["shape"], rule=rule)
+                         plan["shape"], rule=rule, **assess(per_seed, values, values.index(best)))
 
 
 def mean_and_stderr(per_seed: Sequence[float]) -> tuple[float, float]:

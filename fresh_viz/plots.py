@@ -77,19 +77,56 @@ def spectra_figure(target: torch.Tensor, model: torch.Tensor, mode: str, log_y: 
 
 
 def selection_figure(values: Sequence[float | str], distance: Sequence[float], stderr: Sequence[float],
-                     best: float | str, label: str, log_x: bool = False) -> go.Figure:
-    """Mean W against the knob value (or configuration names) with standard-error bars; the minimum marked."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=list(values), y=list(distance), mode="lines+markers", name="mean W",
+                     best: float | str, label: str, log_x: bool = False, frequency: Sequence[float] = (),
+                     plausible: Sequence[float | str] = ()) -> go.Figure:
+    """Mean W against the knob value (or configuration names) with standard-error bars; the minimum marked.
+
+    frequency: per value, the share of bootstrap resamples of the seeds in which it has the lowest mean W
+    (bars on a right-hand axis); plausible: the values that together win 95 % of them (shaded, each value's
+    cell reaching half-way to its neighbours).  See `fresh_viz.confidence`."""
+    fig, values = go.Figure(), list(values)
+    cells = _cells(values, log_x)
+    if plausible:
+        first, last = min(values.index(v) for v in plausible), max(values.index(v) for v in plausible)
+        fig.add_vrect(x0=cells[first][0], x1=cells[last][1], fillcolor=_translucent(FRESH_COLOUR, 0.15),
+                      line_width=0, layer="below", showlegend=True, name="plausible (win 95 % of resamples)")
+    fig.add_trace(go.Scatter(x=values, y=list(distance), mode="lines+markers", name="mean W",
                              error_y=dict(type="data", array=list(stderr), visible=True),
                              line=dict(color=TARGET_COLOUR)))
-    best_w = distance[list(values).index(best)]
+    if frequency:  # translucent: the right-hand axis draws over the left one's traces
+        numeric = all(isinstance(v, (int, float)) for v in values)
+        widths = [1.2 * min(v - low, high - v) for v, (low, high) in zip(values, cells)] if numeric else None
+        fig.add_trace(go.Bar(x=values, y=list(frequency), width=widths, yaxis="y2",
+                             name="share of resamples won", marker_color=_translucent(FRESH_COLOUR, 0.45),
+                             hovertemplate="%{x}: chosen in %{y:.0%} of resamples<extra></extra>"))
+    best_w = distance[values.index(best)]
     shown = f"{best:g}" if isinstance(best, (int, float)) else str(best)
     fig.add_trace(go.Scatter(x=[best], y=[best_w], mode="markers", name=f"FreSh: {label} = {shown}",
                              marker=dict(color=FRESH_COLOUR, size=16, symbol="star")))
+    right = dict(yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickmode="linear", tick0=0, dtick=0.25,
+                             tickformat=".0%", showgrid=False, title="share of resamples won")) if frequency else {}
     _style(fig, title=f"FreSh: Wasserstein distance against {label}", xaxis_title=label,
-                      yaxis_title="W (lower is closer to the target)", xaxis_type="log" if log_x else "linear")
+                      yaxis_title="W (lower is closer to the target)", xaxis_type="log" if log_x else "linear",
+                      **right)
+    if frequency:
+        fig.update_layout(margin_r=60)  # room for the right-hand axis
     return fig
+
+
+def _cells(values: Sequence[float | str], log_x: bool) -> list[tuple[float, float]]:
+    """Per value, the x-range from half-way to its lower neighbour to half-way to its upper one (on a log
+    axis, half-way in log; the ends mirror their one neighbour), in the axis's shape coordinates: data
+    values, or category positions for names."""
+    if not all(isinstance(v, (int, float)) for v in values):
+        return [(i - 0.5, i + 0.5) for i in range(len(values))]
+    scale, unscale = (math.log10, lambda p: 10**p) if log_x else (float, float)
+    at = [scale(v) for v in values]
+    if len(at) == 1:
+        return [(unscale(at[0] - 0.5), unscale(at[0] + 0.5))]
+    mids = [(a + b) / 2 for a, b in zip(at, at[1:])]
+    lows = [2 * at[0] - mids[0], *mids]
+    highs = [*mids, 2 * at[-1] - mids[-1]]
+    return [(unscale(low), unscale(high)) for low, high in zip(lows, highs)]
 
 
 def psnr_figure(curves: dict[str, list[tuple[int, float, float]]], steps: int) -> go.Figure:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fresh_viz.ui.wiring import ENDPOINTS
+from fresh_viz.ui.wiring import CLIENT_UNSEEN, ENDPOINTS
 
 
 def reply(endpoint: str, result: tuple) -> dict:
     """`result` of `/endpoint` (as gradio_client returns it) keyed by widget name."""
-    names = [name for name in ENDPOINTS[endpoint] if name != "session"]  # state never reaches a client
+    names = [name for name in ENDPOINTS[endpoint] if name not in CLIENT_UNSEEN]
     assert len(result) == len(names), (endpoint, len(result), names)
     return dict(zip(names, result))

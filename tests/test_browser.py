@@ -137,10 +137,28 @@ def test_fresh_button_fills_its_plot_and_moves_the_slider(browser, url):
     page.click("#fresh-button")
     page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
                            timeout=120_000)
-    assert len(plot_data(page, "fresh-plot")) == 2
+    assert len(plot_data(page, "fresh-plot")) == 3  # mean W, shares of resamples won, the pick
+    assert "% of resamples" in page.inner_text("#fresh-status")
+    assert not page.locator("#extend-grid-button").is_visible()  # the pick is inside the grid
     after = float(slider.input_value())
     assert after > before  # the zone plate needs a higher ω₀ than the default
     shot(page, "03-fresh")
+    page.close()
+
+
+def test_an_edge_pick_offers_to_extend_the_grid(browser, url):
+    page = open_page(browser, url + "?signal=blobs&model=fourier")  # smooth: σ wants the grid's lowest value
+    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('blobs:')", timeout=30_000)
+    page.click("#fresh-button")
+    page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
+                           timeout=120_000)
+    assert "σ = 1 is the grid's lowest value and W is still falling towards it" in page.inner_text("#fresh-status")
+    button = page.locator("#extend-grid-button")
+    button.wait_for(state="visible", timeout=10_000)
+    assert button.inner_text() == "Extend the grid below 1"
+    button.click()
+    plot_data(page, "fresh-plot", "d[0].x.includes(0.1)", timeout=120_000)  # σ = 0.1, the knob's lowest, tried
+    shot(page, "03b-grid-extended")
     page.close()
 
 

@@ -159,8 +159,9 @@ def test_paper_mode_evaluates_non_square_images_on_their_own_grid():
 
 
 def test_paper_mode_compares_video_frame_by_frame():
-    """Seed s evaluates one frame drawn with seed s and pairs it with the target frame of that
-    index (the reference pairs one random output frame with the same target frame)."""
+    """Seed s evaluates one frame (time input 0, as the reference saves untrained frames) and pairs
+    it with the target frame drawn with seed s (the reference pairs one random output frame with the
+    target frame of that index)."""
     g = torch.Generator().manual_seed(0)
     clip = Signal(torch.rand(1, 6, 12, 16, generator=g) * 2 - 1, "video", "noise")
     sweep = Sweep(clip, "siren", bins=8, width=16, depth=1)
@@ -171,8 +172,9 @@ def test_paper_mode_compares_video_frame_by_frame():
     resize = lambda y: F.interpolate(y, size=(12, 12), mode="bilinear", antialias=True)  # noqa: E731
     for seed, frame in enumerate(frames):
         model = build("siren", 3, 1, [seed], 16, 1, {"omega0": 60.0})
+        frame_at_zero = torch.cat([torch.zeros(12 * 16, 1), grid_coords((12, 16))], 1)
         with torch.inference_mode():
-            out = render(model, grid_coords((6, 12, 16))).reshape(1, 1, 6, 12, 16)[:, :, frame]
+            out = render(model, frame_at_zero).reshape(1, 1, 12, 16)
         target = spectrum(resize(clip.values[:, frame].unsqueeze(0)), 2, 8)
         expected = wasserstein(spectrum(resize(out), 2, 8), target).item()
         assert sweep.distances[(60.0, seed)] == pytest.approx(expected, rel=1e-4)
@@ -240,3 +242,18 @@ def test_time_cap_holds_inside_one_evaluation():
         render(slow_model, coords, chunk=10, deadline=time.perf_counter() + 0.12)
     assert 2 <= len(calls) <= 4  # of 100 chunks: it stopped at the first chunk after the cap
     assert render(slow_model, coords[:20], chunk=10).shape == (1, 1, 20)
+
+
+def test_video_frames_are_seen_at_time_zero():
+    """Paper mode pairs a seed's untrained frame with a target frame; the model sees that frame with
+    its time input at 0, as the reference saves its untrained video frames."""
+    signal = make_preset("orbit", 16)
+    sweep = Sweep(signal, "siren", width=16, depth=1)
+    output = sweep.outputs([30.0], seed=3)[0]  # (C, H, W)
+    model = build("siren", 3, signal.channels, [3], 16, 1, {"omega0": 30.0})
+    frame = grid_coords(signal.spatial_shape[1:])
+    own_time = torch.linspace(-1, 1, signal.spatial_shape[0])[sweep.frame(3)]
+    with torch.no_grad():
+        for t, same in ((0.0, True), (own_time, False)):
+            seen = model(torch.cat([torch.full((len(frame), 1), float(t)), frame], 1))[0].T.reshape(output.shape)
+            assert torch.allclose(seen, output, atol=1e-6) == same

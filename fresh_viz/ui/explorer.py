@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import plots
+from ..confidence import edge_words, extend_grid, in_words
 from ..fresh import Progress, Selection, select_embedding
 from ..models import FAMILIES, build, render
 from ..signals import (
@@ -250,25 +251,33 @@ class Explorer:
 
     # -- FreSh
 
-    def select(self, state: Session, controls: Controls, fast: bool, progress: Progress | None = None) -> Selection:
-        """FreSh over the family's grid at the session's settings; kept as the session's selection."""
+    def select(self, state: Session, controls: Controls, fast: bool, progress: Progress | None = None,
+               values: list[float] | None = None) -> Selection:
+        """FreSh over `values` (default the family's grid) at the session's settings; kept as the session's
+        selection."""
         ndim = state.signal.ndim
         state.selection = select_embedding(
-            state.signal, controls.family, seeds=10, bins=controls.bins, mode=controls.mode, width=controls.width,
-            depth=controls.depth, fixed=controls.fixed_values(ndim), device=self.device, fast=fast,
-            progress=progress, max_seconds=self.budget.max_seconds)
+            state.signal, controls.family, values, seeds=10, bins=controls.bins, mode=controls.mode,
+            width=controls.width, depth=controls.depth, fixed=controls.fixed_values(ndim), device=self.device,
+            fast=fast, progress=progress, max_seconds=self.budget.max_seconds)
         state.selection_key = controls.selection_key(ndim)
         return state.selection
 
-    def fresh(self, state: Session | None, full: bool, controls: Controls,
-              progress: Progress | None = None) -> dict:
-        """Run the selection, plot W against the value, move the knob to the winner."""
+    def fresh(self, state: Session | None, full: bool, controls: Controls, progress: Progress | None = None,
+              values: list[float] | None = None) -> dict:
+        """Run the selection (over `values`, default the family's grid), plot W against the value with how
+        often each value wins resamples of the seeds, move the knob to the winner; offer to extend the grid
+        when the winner sits at an edge that W still falls towards."""
         if state is None:
             raise gr.Error("load a signal first")
         knob = controls.knob(state.signal.ndim)
-        result = self.select(state, controls, not full, progress)
+        result = self.select(state, controls, not full, progress, values)
         setting = "paper setting" if full else "fast mode"
         capped = " Stopped at the time cap: the best of what was evaluated." if result.stopped else ""
+        beyond = self.beyond_edge(result, controls, state.signal.ndim)
+        side = "below" if result.edge == "low" else "above"
+        edge = "" if result.edge is None else f" **{edge_words(result, knob.label)}**" + (
+            f": extend it {side} with the button." if beyond else ", and the knob's range ends there.")
         export = self.files.save_text(json.dumps({"signal": state.source, **result.to_json(spectra=True)}, indent=1),
                                       f"fresh-{state.signal.name}-{result.model}.json")
         chosen = replace(controls, value=result.best)
@@ -279,12 +288,33 @@ class Explorer:
             second = {"second": second_knob_update(controls.family, state.signal.ndim, chosen.second)}
         return {"session": state, **second,
                 "fresh_plot": plots.selection_figure(result.values, result.distance, result.stderr, result.best,
-                                                     knob.label, knob.log),
-                "fresh_status": f"**{knob.label} = {result.best:g}** (W = {result.distance[result.best_index]:.3f}); "
+                                                     knob.label, knob.log, result.pick_frequency, result.plausible),
+                "fresh_status": f"**{in_words(result, knob.label)}** (W = {result.distance[result.best_index]:.3f}); "
                                 f"{sum(result.seed_counts)} untrained models in {result.seconds:.1f} s, "
-                                f"{setting}.{capped}",
+                                f"{setting}.{capped}{edge}",
+                "extend_button": gr.update(visible=bool(beyond), value=f"Extend the grid {side} {result.best:g}"),
                 "export": gr.update(value=export), **knob_updates(knob, result.best),
                 **self.preview(state, chosen), **self.play_output(state, chosen)}
+
+    def beyond_edge(self, selection: Selection, controls: Controls, ndim: int) -> list[float]:
+        """The values that extend the selection's grid beyond the edge its pick sits at (as many again, the
+        grid's spacing continued, within the knob's range); none when the pick is not at an edge."""
+        if selection.edge is None:
+            return []
+        knob = controls.knob(ndim)
+        return extend_grid(selection.candidates, selection.edge, knob.low, knob.high, knob.integer)
+
+    def extend(self, state: Session | None, full: bool, controls: Controls,
+               progress: Progress | None = None) -> dict:
+        """FreSh again over the last run's grid plus the values beyond the edge its pick sat at."""
+        if state is None:
+            raise gr.Error("load a signal first")
+        selection = state.selection_for(controls)
+        beyond = [] if selection is None else self.beyond_edge(selection, controls, state.signal.ndim)
+        if not beyond:
+            raise gr.Error("nothing to extend: run FreSh with these settings first, and extend when its pick "
+                           "sits at the grid's edge")
+        return self.fresh(state, full, controls, progress, [*selection.candidates, *beyond])
 
     # -- training
 

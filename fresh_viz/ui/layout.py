@@ -65,6 +65,7 @@ class Widgets:
     full: gr.Checkbox
     fresh_button: gr.Button
     fresh_status: gr.Markdown
+    extend_button: gr.Button
     export: gr.DownloadButton
     fresh_plot: gr.Plot
     steps: gr.Slider
@@ -201,6 +202,8 @@ def build_layout(device: torch.device, budget: Budget) -> Widgets:
                                     "error bars overlap.", elem_id="fresh-full")
             w["fresh_button"] = gr.Button("Run FreSh", variant="primary", elem_id="fresh-button")
             w["fresh_status"] = gr.Markdown(elem_id="fresh-status")
+            # Shown when the pick sits at the grid's edge and W still falls towards it.
+            w["extend_button"] = gr.Button("Extend the grid", visible=False, elem_id="extend-grid-button")
             w["export"] = gr.DownloadButton("Download the selection (JSON)", elem_id="export-json")
         with gr.Column(scale=2):
             w["fresh_plot"] = gr.Plot(label="W against the parameter", elem_id="fresh-plot")

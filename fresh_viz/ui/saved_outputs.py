@@ -8,6 +8,7 @@ import torch
 
 from .. import plots
 from ..archive import ArchiveError, read_outputs_zip
+from ..confidence import odds
 from ..external import select_outputs
 from ..outputs import OutputsError
 from ..signals import Signal, SignalError, load_signal, make_preset
@@ -49,10 +50,13 @@ class SavedOutputs:
         labels, best = selection.labels, selection.labels[selection.best_index]
         counts = ", ".join(sorted({str(n) for n in selection.seed_counts}))
         status = (f"**Best: {best}** (W = {selection.distance[selection.best_index]:.3f} ± "
-                  f"{selection.stderr[selection.best_index]:.3f}) among {len(labels)} configurations, {counts} "
-                  f"outputs each, {controls.mode} mode, {controls.bins} bins; {selection.seconds:.1f} s.")
+                  f"{selection.stderr[selection.best_index]:.3f}); {odds(selection)}; among {len(labels)} "
+                  f"configurations, {counts} outputs each, {controls.mode} mode, {controls.bins} bins; "
+                  f"{selection.seconds:.1f} s.")
+        plausible = [labels[selection.values.index(v)] for v in selection.plausible]
         return {"outputs_plot": plots.selection_figure(labels, selection.distance, selection.stderr, best,
-                                                       "configuration"),
+                                                       "configuration", frequency=selection.pick_frequency,
+                                                       plausible=plausible),
                 "outputs_config": gr.update(choices=labels, value=best), "outputs_status": status,
                 **self.show(state, best)}
 

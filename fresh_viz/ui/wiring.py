@@ -22,13 +22,16 @@ from .saved_outputs import SavedOutputs
 PRESENTATION_JS = "(on) => { document.body.classList.toggle('presentation', on); return on; }"
 SHARE_LINK_JS = "(query) => window.location.origin + window.location.pathname + query"
 OUTPUT_PLAYERS = ("output_audio", "output_video")
-# What each API endpoint returns, in order (gradio_client gives a tuple without the session state).
+CLIENT_UNSEEN = ("session", "extend_button")  # outputs that never reach an API client: state and buttons
+FRESH_VIEW = ("session", "fresh_plot", "param_position", "param_value", "fresh_status", "extend_button", "export",
+              *PREVIEW, *OUTPUT_PLAYERS)
+# What each API endpoint returns, in order (gradio_client gives a tuple without those in CLIENT_UNSEEN).
 ENDPOINTS = {
     "choose_preset": SIGNAL,
     "upload": SIGNAL,
     "preview": ("param_value", *PREVIEW),
-    "fresh": ("session", "fresh_plot", "param_position", "param_value", "fresh_status", "export", *PREVIEW,
-              *OUTPUT_PLAYERS),
+    "fresh": FRESH_VIEW,
+    "extend_grid": FRESH_VIEW,  # FreSh again over a grid extended beyond its pick's edge
     "train": ("psnr_plot", "default_image", "fresh_image", "train_status", "band_plot", "default_audio",
               "fresh_audio", "default_video", "fresh_video"),
     "grid_check": ("grid_plot", "grid_status"),
@@ -88,6 +91,10 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
         return w.named(explorer.fresh(state, full, Controls.from_page(**raw), report))
 
+    def extend_pressed(state, full: bool, progress=gr.Progress(), **raw) -> dict:  # noqa: B008 (Gradio injects it)
+        report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
+        return w.named(explorer.extend(state, full, Controls.from_page(**raw), report))
+
     def train_pressed(state, steps: float, lr: float | None, **raw):
         for view in explorer.train(state, steps, lr, Controls.from_page(**raw)):
             yield w.named(view)
@@ -143,6 +150,8 @@ def wire(demo: gr.Blocks, w: Widgets, explorer: Explorer) -> None:
         event(gpu(window_moved), [w.session, w.audio_start], signal_out, inputs_kwargs=controls, api_name=False)
     w.fresh_button.click(gpu(fresh_pressed), [w.session, w.full], w.get(*ENDPOINTS["fresh"]), inputs_kwargs=controls,
                          concurrency_limit=1, concurrency_id="fresh", api_name="fresh")
+    w.extend_button.click(gpu(extend_pressed), [w.session, w.full], w.get(*ENDPOINTS["extend_grid"]),
+                          inputs_kwargs=controls, concurrency_limit=1, concurrency_id="fresh", api_name="extend_grid")
     train_event = w.train_button.click(gpu(train_pressed), [w.session, w.steps, w.lr], w.get(*ENDPOINTS["train"]),
                                        inputs_kwargs=controls, concurrency_limit=1, concurrency_id="train",
                                        api_name="train")
