@@ -10,6 +10,8 @@ and for each spectrum size (32, 64, 128) pairs every output with a target frame:
   `np.random.choice(F)` and is compared with the target frame of that index;
 - configurations in sorted name order; `--bbox` crops both to the box around the
   target's non-zero pixels; `--downscale` resizes both to a (2n+1)-pixel square.
+  Its background is the pixels where exactly 3 channels are zero, so only a 3-channel
+  target is ever cropped (a grey one has no background); here too (`crops_to_box`).
 
 This module reproduces that pairing and arithmetic (so the mean W per
 configuration agrees to float32 precision) and fixes its defects: files are read
@@ -225,6 +227,14 @@ def pair_frames(frames: int, outputs: Mapping[str, Sequence[Output]], rounds: in
     return plan
 
 
+def crops_to_box(channels: int) -> bool:
+    """Whether --bbox crops a target with this many channels.  The reference takes a pixel as background
+    when exactly 3 of its channels are zero: a 1- or 2-channel target has none, and a wider one's all-zero
+    pixels are not background either, so its box is the whole frame.  Following it keeps W what the
+    reference computes: only 3-channel targets are cropped."""
+    return channels == 3
+
+
 def foreground_box(image: np.ndarray) -> tuple[int, int, int, int]:
     """Rows and columns [r0, r1) x [c0, c1) around the pixels not zero in every channel: (C, H, W) -> box."""
     rows, cols = np.nonzero((np.asarray(image) != 0).any(axis=0))
@@ -373,6 +383,7 @@ def compare_outputs(target: np.ndarray, outputs: Mapping[str, Sequence[Output]],
     maker = SpectrumMaker(mode, torch.device(device))
     plan = pair_frames(target.shape[0], outputs, len(sizes))
     boxes: dict[int, tuple[int, int, int, int]] = {}
+    bbox = bbox and crops_to_box(target.shape[1])
 
     def view(frame: int, n: int) -> View:
         if bbox and frame not in boxes:

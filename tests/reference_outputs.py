@@ -6,7 +6,8 @@ and (optionally) a matplotlib figure per configuration and spectrum size.
 It is written independently of fresh_viz (no import from it) and differs from the reference
 only where fresh_viz documents a fix, each marked "fix:": files in numeric-aware order, more
 than 10 outputs per configuration (more target frames drawn), and --bbox taking the box of the
-frame actually compared, before --downscale.  Used by tests/test_outputs.py and by
+frame actually compared, before --downscale.  `reference_tables` transcribes the rows and
+column order of the CSV files it writes.  Used by tests/test_outputs.py and by
 tools/outputs_timing.py.
 """
 
@@ -108,6 +109,36 @@ def reference_run(dataset: Path, model_output: Path, bbox: bool = False, downsca
     finally:
         np.random.set_state(saved)
     return results
+
+
+def reference_tables(results: dict[int, dict[str, list[float]]], dataset_name: str) -> tuple[list[dict], list[dict]]:
+    """The rows the reference writes into a fresh wasserstein_best.csv and wasserstein_all.csv, from
+    `reference_run`'s distances; each row a dict in the file's column order, empty cells as "".
+
+    It starts from empty tables with four (best) and five (all) columns and adds rows with pandas.concat,
+    which puts a row's keys that the table lacks after the table's columns.  Its defects are kept: W in
+    the best file is rounded to 2 decimals, and every row of the all file carries the standard error of
+    the best configuration so far, not its own."""
+    best_table = ["dataset", "spectrum_size", "wasserstein", "wasserstein_standard_error"]
+    all_table = ["dataset", "spectrum_size", "config", "wasserstein", "wasserstein_standard_error"]
+    best_rows, all_rows = [], []
+    for size, configs in results.items():
+        best_distance, best_se, best_config = np.inf, None, None
+        for config, distances in configs.items():
+            mean, se = np.mean(distances), np.std(distances) / np.sqrt(len(distances))
+            if mean < best_distance:
+                best_distance, best_config, best_se = mean, config, se
+            all_rows.append({"dataset": dataset_name, "method": str(size), "config": config, "wasserstein": mean,
+                             "standard_error": best_se})
+        best_rows.append({"dataset": dataset_name, "spectrum_size": str(size), "best_configuration": best_config,
+                          "wasserstein": round(best_distance, 2), "wasserstein_standard_error": best_se})
+    return [concat_row(best_table, r) for r in best_rows], [concat_row(all_table, r) for r in all_rows]
+
+
+def concat_row(table: list[str], row: dict) -> dict:
+    """A row as pandas.concat lays it out after an empty table's columns: the table's first, then the
+    row's own, cells the row lacks empty."""
+    return {c: row.get(c, "") for c in table + [k for k in row if k not in table]}
 
 
 def draw(spectra: list[tuple[torch.Tensor, torch.Tensor]], path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The fast mode: its refinement stage finds minima the coarse grid skips, and where it
-lands far from the full sweep's choice, W is flat within the full sweep's own error bars."""
+"""The fast mode: its refinement stage finds minima the coarse grid skips, and its choice is the
+full sweep's, a neighbour of it, or tied with it within the full sweep's own error bars."""
 
 from __future__ import annotations
 
@@ -22,15 +22,16 @@ def test_refinement_finds_a_minimum_between_coarse_values(preset, size):
     assert sum(fast.seed_counts) <= sum(full.seed_counts) / 4
 
 
-def test_far_from_the_full_sweep_only_where_w_is_flat_within_its_error_bars():
-    # A Siemens star on a 32 px grid: every SIREN from about ω₀ = 90 up already fills the band.
+def test_fast_mode_agrees_with_the_full_sweep_within_a_step_or_its_error_bars():
+    # A Siemens star on a 32 px grid: every SIREN from about ω₀ = 90 up already fills the band, so W is flat
+    # there and the fast mode, on fewer seeds, may settle anywhere on the plateau.  Landing on the full
+    # sweep's choice or next to it passes; landing further away passes only inside the full sweep's error bars.
     signal = make_preset("siemens", 32)
     full = select_embedding(signal, "siren", width=32)
     fast = select_embedding(signal, "siren", width=32, fast=True)
     best, chosen = full.best_index, full.values.index(fast.best)
-    assert abs(best - chosen) > 1  # the disagreement the quick benchmark shows
-    assert tied(full.distance, full.stderr, best, chosen)
-    assert sum(tied(full.distance, full.stderr, best, i) for i in range(len(full.values))) >= 5
+    assert abs(best - chosen) <= 1 or tied(full.distance, full.stderr, best, chosen), (full.best, fast.best)
+    assert sum(tied(full.distance, full.stderr, best, i) for i in range(len(full.values))) >= 5  # the plateau
 
 
 def test_tied_compares_against_combined_standard_errors():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import pickle
+import os
 
 import numpy as np
 import pytest
 import torch
-from reference_outputs import reference_run
+from reference_outputs import reference_run, reference_tables
 
 from fresh_viz.__main__ import main
 from fresh_viz.external import select_outputs
@@ -37,21 +37,22 @@ def noise(rng: np.random.Generator, h: int, w: int, cutoff: float, channels: int
     return np.stack(planes, -1).astype(np.float32)
 
 
-def make_folder(root, frames=1, outputs=12, h=40, w=56, frame_axis=False, background=False):
+def make_folder(root, frames=1, outputs=12, h=40, w=56, frame_axis=False, background=False, channels=3):
     """target.npy and out/<tuple name>/<i>.npy; outputs alternate (H, W, C) and (C, H, W)."""
     rng = np.random.default_rng(frames * 100 + outputs)
-    target = np.stack([noise(rng, h, w, 3 + 4 * f) for f in range(frames)])
-    if background:  # a black border around the object, as in NeRF views
-        target[:, :6], target[:, -4:], target[:, :, :9], target[:, :, -3:] = 0, 0, 0, 0
+    target = np.stack([noise(rng, h, w, 3 + 4 * f, channels) for f in range(frames)])
+    if background:  # a black border around the object, as in NeRF views, a different one in each frame
+        for f, frame in enumerate(target):
+            frame[: 6 + 3 * f], frame[h - 4 - 2 * f :], frame[:, : 9 - 2 * f], frame[:, w - 3 - f :] = 0, 0, 0, 0
     np.save(root / "target.npy", target[0] if frames == 1 else target)
     for k, omega in enumerate(OMEGAS):
         folder = root / "out" / f"({omega}, 1.0, 6.0)"
         folder.mkdir(parents=True)
         for i in range(outputs):
             if frame_axis and k % 2 == 0:
-                array = np.stack([noise(rng, h, w, 2 + omega / 10 + f) for f in range(frames)])
+                array = np.stack([noise(rng, h, w, 2 + omega / 10 + f, channels) for f in range(frames)])
             else:
-                array = noise(rng, h, w, 2 + omega / 10)
+                array = noise(rng, h, w, 2 + omega / 10, channels)
                 array = np.moveaxis(array, -1, 0) if i % 2 else array
             np.save(folder / f"{i}.npy", array)
     return root / "target.npy", root / "out"
@@ -78,8 +79,7 @@ def assert_matches_reference(results, reference, name="target"):
         # each configuration's own standard error, with the reference's formula
         assert float(row["standard_error"]) == pytest.approx(np.std(distances) / np.sqrt(len(distances)), rel=1e-4)
     best = read_csv(results / "wasserstein_best.csv")
-    assert list(best[0]) == ["dataset", "spectrum_size", "best_configuration", "wasserstein",
-                             "wasserstein_standard_error"]
+    assert list(best[0]) == list(reference_tables(reference, name)[0][0])  # the reference's columns and order
     for row in best:
         means = {c: np.mean(d) for c, d in reference[int(row["spectrum_size"])].items()}
         assert row["best_configuration"] == min(means, key=means.get)
@@ -108,12 +108,38 @@ def test_frame_axis_and_target_frames_pair_as_the_reference(tmp_path, capsys, ou
     assert max(spread) > 0.2  # the frames matter, so this test would see a wrong pairing
 
 
+def foreground_boxes(target):
+    """Each frame's rows and columns around its pixels not zero in every channel, written out here."""
+    frames = np.load(target)
+    boxes = []
+    for frame in frames if frames.ndim == 4 else frames[None]:
+        rows, cols = np.nonzero((frame != 0).any(axis=-1))
+        boxes.append((rows.min(), rows.max() + 1, cols.min(), cols.max() + 1))
+    return boxes
+
+
 def test_bbox_matches_the_reference(tmp_path, capsys):
-    target, out = make_folder(tmp_path, frames=3, outputs=11, background=True)
+    """Each frame has its own box, so one box used for every frame would change W; configurations with a
+    frame axis take the box of the frame they draw (the reference's fix listed in fresh_viz.outputs)."""
+    target, out = make_folder(tmp_path, frames=3, outputs=11, frame_axis=True, background=True)
+    assert len(set(foreground_boxes(target))) == 3
     run_outputs(capsys, target, out, tmp_path / "R", "--bbox")
     reference = reference_run(target, out, bbox=True)
     assert_matches_reference(tmp_path / "R", reference)
     assert reference != reference_run(target, out)  # the box changes the numbers
+
+
+def test_bbox_leaves_a_grey_target_uncropped_as_the_reference(tmp_path, capsys):
+    """The reference's background is where exactly 3 channels are zero: a 1-channel target's black border
+    is not background, so --bbox crops nothing and W is the uncropped one."""
+    target, out = make_folder(tmp_path, frames=2, outputs=3, background=True, channels=1)
+    run_outputs(capsys, target, out, tmp_path / "R", "--bbox")
+    reference = reference_run(target, out, bbox=True)
+    assert reference == reference_run(target, out)
+    assert_matches_reference(tmp_path / "R", reference)
+    assert main(["outputs", "--dataset", str(target), "--model_output", str(out), "--results_root",
+                 str(tmp_path / "S"), "--bbox", "--sizes", "32"]) == 0
+    assert "only a 3-channel target is cropped" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("flags", [["--downscale"], ["--bbox", "--downscale"]])
@@ -156,6 +182,36 @@ def test_rows_are_added_to_existing_files_as_the_reference_does(tmp_path, capsys
     assert len(read_csv(results / "wasserstein_best.csv")) == 2
 
 
+def test_csv_files_are_the_reference_files_column_for_column(tmp_path, capsys):
+    """wasserstein_best.csv: the reference's columns in its order and its rows (W not rounded here).
+    wasserstein_all.csv: every column the reference fills, by the same name, with its values (the standard
+    error each configuration's own here); the two columns no row of the reference fills are left out."""
+    target, out = make_folder(tmp_path, frames=2, outputs=3)
+    run_outputs(capsys, target, out, tmp_path / "R")
+    best_reference, all_reference = reference_tables(reference_run(target, out), "target")
+    with (tmp_path / "R" / "wasserstein_best.csv").open(newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header == list(best_reference[0]) == ["dataset", "spectrum_size", "wasserstein",
+                                                 "wasserstein_standard_error", "best_configuration"]
+    best = read_csv(tmp_path / "R" / "wasserstein_best.csv")
+    assert len(best) == len(best_reference) == 3
+    keys = ("dataset", "spectrum_size", "best_configuration")
+    for ours, theirs in zip(best, best_reference):
+        assert [ours[c] for c in keys] == [theirs[c] for c in keys]
+        assert float(ours["wasserstein"]) == pytest.approx(theirs["wasserstein"], abs=0.0051)  # theirs: 2 decimals
+        assert float(ours["wasserstein_standard_error"]) == pytest.approx(theirs["wasserstein_standard_error"],
+                                                                          rel=1e-4)
+    rows = read_csv(tmp_path / "R" / "wasserstein_all.csv")
+    filled = [c for c in all_reference[0] if any(row[c] != "" for row in all_reference)]
+    assert set(filled) == {"dataset", "config", "wasserstein", "method", "standard_error"}
+    assert list(rows[0]) == ["dataset", "method", "config", "wasserstein", "standard_error"]
+    assert set(rows[0]) == set(filled) and len(rows) == len(all_reference)
+    keys = ("dataset", "method", "config")
+    for ours, theirs in zip(rows, all_reference):
+        assert [ours[c] for c in keys] == [theirs[c] for c in keys]
+        assert float(ours["wasserstein"]) == pytest.approx(theirs["wasserstein"], rel=2e-6)
+
+
 def test_plots_flag_draws_one_figure_per_configuration(tmp_path, capsys):
     target, out = make_folder(tmp_path, outputs=2)
     result = run_outputs(capsys, target, out, tmp_path / "R", "--plots", "--sizes", "32,64")
@@ -185,9 +241,21 @@ def test_grey_outputs_read_the_same_in_every_layout():
     assert distances[0] > 0 and distances == pytest.approx([distances[0]] * 3, rel=1e-9)
 
 
-def save_pickled(path):
+class Tripwire:
+    """Pickles as a call to os.mkdir(path): whatever unpickles it (pickle.load, pickle.loads, an Unpickler,
+    np.load(allow_pickle=True)) creates the folder."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return os.mkdir, (self.path,)
+
+
+def save_pickled(path, marker=None):
     with path.open("wb") as handle:
-        np.lib.format.write_array(handle, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+        item = Tripwire(marker) if marker else {"a": 1}
+        np.lib.format.write_array(handle, np.array([item], dtype=object), allow_pickle=True)
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -223,13 +291,12 @@ def test_a_missing_target_and_a_pickled_target_exit_2(tmp_path, capsys):
         assert message in capsys.readouterr().err
 
 
-def test_pickle_is_never_loaded(tmp_path, capsys, monkeypatch):
+def test_pickle_is_never_loaded(tmp_path, capsys):
     make_folder(tmp_path, outputs=1)
-    save_pickled(tmp_path / "out" / "(5.0, 1.0, 6.0)" / "0.npy")
-    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
-    monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
+    save_pickled(tmp_path / "out" / "(5.0, 1.0, 6.0)" / "0.npy", marker=tmp_path / "unpickled")
     assert main(["outputs", "--dataset", str(tmp_path / "target.npy"), "--model_output", str(tmp_path / "out"),
                  "--results_root", str(tmp_path / "R")]) == 2
+    assert "pickled" in capsys.readouterr().err and not (tmp_path / "unpickled").exists()
 
 
 def test_an_unwritable_results_root_exits_2_with_one_line(tmp_path, capsys):

@@ -7,7 +7,8 @@ to existing files, as the reference does) and <dataset>/log.txt; with --plots al
 and spectrum size; here one figure has a panel per size).  Differences from the reference: the
 standard error in wasserstein_all.csv is each configuration's own (the reference
 repeats the running best's), W in wasserstein_best.csv is not rounded to 2 decimals,
-and the fixes listed in `fresh_viz.outputs`.
+a new wasserstein_all.csv has only the five columns the reference fills (see
+ALL_COLUMNS), and the fixes listed in `fresh_viz.outputs`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..outputs import (
     Comparison,
     OutputsError,
     compare_outputs,
+    crops_to_box,
     load_npy_file,
     read_outputs_folder,
     target_frames,
@@ -34,7 +36,13 @@ from ..spectrum import MODE_TITLES, MODES
 from .common import parse_values, stderr_progress
 
 HELP = "FreSh on untrained outputs saved elsewhere (a drop-in for the reference's find_optimal_config.py)"
-BEST_COLUMNS = ["dataset", "spectrum_size", "best_configuration", "wasserstein", "wasserstein_standard_error"]
+# wasserstein_best.csv in the reference's order: its empty table has the first four columns and pandas.concat
+# puts the row's best_configuration after them.
+BEST_COLUMNS = ["dataset", "spectrum_size", "wasserstein", "wasserstein_standard_error", "best_configuration"]
+# wasserstein_all.csv: the columns the reference fills, by the names it gives them.  Its empty table also has
+# spectrum_size and wasserstein_standard_error, which its rows never fill (the size goes into method, the
+# error into standard_error), so a fresh file of the reference's has them empty in 2nd and 5th place; a
+# reader by name finds the same columns in both, and rows added to a file the reference made keep its layout.
 ALL_COLUMNS = ["dataset", "method", "config", "wasserstein", "standard_error"]
 
 
@@ -45,7 +53,8 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
                      help="folder of untrained outputs: DIR/<configuration>/<i>.npy")
     sub.add_argument("--results_root", "--results-root", dest="results_root", default="./wasserstein_distances",
                      help="where the CSV files and <dataset>/log.txt go (default ./wasserstein_distances)")
-    sub.add_argument("--bbox", action="store_true", help="crop both to the box around the target's non-zero pixels")
+    sub.add_argument("--bbox", action="store_true", help="crop both to the box around the target's non-zero pixels "
+                     "(3-channel targets only, as the reference)")
     sub.add_argument("--downscale", action="store_true", help="resize both to a (2n+1)-pixel square for size n")
     sub.add_argument("--mode", default="paper", choices=MODES, help="spectrum reduction (paper: the reference's)")
     sub.add_argument("--sizes", type=parse_values, default=list(REFERENCE_SIZES),
@@ -85,6 +94,9 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     lines = [f"{name}: {frames.shape[0]} target frame(s) of {frames.shape[1]} x {frames.shape[2]} x "
              f"{frames.shape[3]}; {len(counts)} configurations, {sum(counts)} outputs; "
              f"spectrum mode {MODE_TITLES[args.mode]}"]
+    if args.bbox and not crops_to_box(frames.shape[1]):
+        lines.append(f"--bbox: the target has {frames.shape[1]} channel(s) and, as in the reference, only a 3-channel "
+                     "target is cropped (its background is where all 3 channels are zero)")
     lines += [f"spectrum size {n}: best {b['configuration']}  W = {b['wasserstein']:.4f} ± {b['standard_error']:.4f}"
               for n, b in best.items()]
     lines.append(f"wrote {', '.join(str(f) for f in files[:3])}{' and plots' if args.plots else ''} "
