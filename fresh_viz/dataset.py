@@ -1,4 +1,5 @@
-"""FreSh over a dataset: many signals, split across processes, one JSON line per signal.
+"""FreSh over a dataset: many signals, split across processes, one JSON line per signal
+(a `select` result, or a `study` one).
 
 A run lists its signals (a folder, a glob, or `preset:PATTERN` for the built-in
 ones), sorts them, keeps every N-th from position K (its shard; K and N default to
@@ -24,7 +25,9 @@ from .outputs import natural_key
 from .signals import ARRAY_SUFFIXES, AUDIO_SUFFIXES, IMAGE_SUFFIXES, PRESETS, VIDEO_SUFFIXES, SignalError
 
 SIGNAL_SUFFIXES = IMAGE_SUFFIXES | AUDIO_SUFFIXES | VIDEO_SUFFIXES | ARRAY_SUFFIXES
-IDENTITY = ("model", "param")  # with "signal": what makes a line the result a rerun would compute again
+# With "signal": what makes a line the result a rerun would compute again.  "command" tells a `study` line
+# from a `select` line (which has none).
+IDENTITY = ("command", "model", "param")
 
 Report = Callable[[str], None]
 
@@ -132,13 +135,14 @@ def key(record: Mapping) -> tuple:
     return (record["signal"],) + tuple(record.get(field) for field in IDENTITY)
 
 
-def run_dataset(signals: Sequence[str], select_one: Callable[[str], dict], out: Path, identity: Mapping[str, str],
-                report: Report = stderr_report) -> dict:
-    """Run `select_one(signal)` -> result fields for every signal not yet in `out`, appending a line each.
+def run_dataset(signals: Sequence[str], compute: Callable[[str], dict], out: Path, identity: Mapping[str, str],
+                describe: Callable[[dict], str], report: Report = stderr_report) -> dict:
+    """Run `compute(signal)` -> result fields for every signal not yet in `out`, appending a line each.
 
-    identity: the fields (model, param) that, with the signal, say a line holds this run's result.
-    A signal that fails is recorded as {"signal", model, param, "error"} and the run goes on; reruns
-    skip it too (delete its line to try again).  Returns counts for a summary."""
+    identity: the fields (model, param; a command other than `select` adds "command") that, with the signal,
+    say a line holds this run's result; every line carries them.  A signal that fails is recorded as
+    {"signal", **identity, "error"} and the run goes on; reruns skip it too (delete its line to try again).
+    describe(line) says what a result found, for the progress line.  Returns counts for a summary."""
     start = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     recorded = {key(r) for r in read_records(out, report, repair=True)}
@@ -148,8 +152,8 @@ def run_dataset(signals: Sequence[str], select_one: Callable[[str], dict], out: 
     for number, signal in enumerate(todo, 1):
         began = time.perf_counter()
         try:
-            record = {"signal": signal, **select_one(signal)}
-            message = f"best {record.get('param')} = {record.get('best'):g}"
+            record = {"signal": signal, **identity, **compute(signal)}
+            message = describe(record)
         except Exception as err:  # one unusable signal must not end a long batch job; the line says what happened
             text = str(err) if isinstance(err, (ValueError, OSError)) else f"{type(err).__name__}: {err}"
             record = {"signal": signal, **identity, "error": text}

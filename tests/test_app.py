@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -117,8 +118,31 @@ def test_fresh_moves_the_slider_to_the_winner(explorer):
     assert view["param_position"]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], selection.best),
                                                             abs=1e-3)
     assert view["param_value"]["value"] == selection.best
-    assert len(view["fresh_plot"].data) == 2 and f"{selection.best:g}" in view["fresh_status"]
+    assert len(view["fresh_plot"].data) == 3 and f"{selection.best:g}" in view["fresh_status"]  # W, shares, pick
     assert seen and max(seen) == pytest.approx(1.0)
+
+
+def test_fresh_says_how_sure_it_is_and_extends_a_grid_cut_short_at_its_edge(explorer):
+    state = load_preset("zoneplate", SMALL)
+    inside = explorer.fresh(state, False, DEFAULTS)
+    assert "as likely; chosen in" in inside["fresh_status"] and "% of resamples" in inside["fresh_status"]
+    assert inside["extend_button"]["visible"] is False
+    wire = Controls("wire", None, width=32, depth=2)  # at 32 px WIRE's W on the zone plate falls below ω₀ = 4
+    view = explorer.fresh(state, True, wire, values=[4.0, 8.0, 16.0, 32.0])
+    status, selection = view["fresh_status"], state.selection
+    assert re.search(r"\*\*ω₀ = 4; .* as likely; chosen in \d+ % of resamples\*\*", status)
+    assert "ω₀ = 4 is the grid's lowest value and W is still falling towards it" in status
+    assert view["extend_button"]["visible"] is True and view["extend_button"]["value"] == "Extend the grid below 4"
+    figure = view["fresh_plot"]  # the shares of resamples as bars, the plausible values shaded
+    assert figure.data[1].type == "bar" and list(figure.data[1].y) == selection.pick_frequency
+    band, low, high = figure.layout.shapes[0], selection.plausible[0], selection.plausible[-1]
+    assert low / 2 < band.x0 < low and high < band.x1 < 2 * high  # half-way (in log) to the next grid values
+    extended = explorer.extend(state, True, wire)
+    grown = state.selection
+    assert grown.candidates == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # as many again, the spacing continued
+    assert grown.best < 4 and extended["param_value"]["value"] == grown.best  # the slider follows the new pick
+    with pytest.raises(gr.Error, match="nothing to extend"):
+        explorer.extend(state, True, DEFAULTS)  # no result for these settings yet
 
 
 def test_training_race_yields_rising_psnr(explorer):
@@ -216,6 +240,8 @@ def test_gradio_client_fresh_and_train(launched):
     client.predict("zoneplate", **PAGE, api_name="/choose_preset")
     fresh = client.predict(False, **PAGE, api_name="/fresh")
     assert "untrained models" in reply("fresh", fresh)["fresh_status"]
+    with pytest.raises(Exception, match="nothing to extend"):  # wired, and refuses a pick inside the grid
+        client.predict(False, **PAGE, api_name="/extend_grid")
     job = client.submit(30, 0.0, **PAGE, api_name="/train")
     final = job.result(timeout=120)
     assert "Finished" in reply("train", final)["train_status"]

@@ -14,10 +14,11 @@ import sys
 
 from ..device import pick_device
 from ..signals import SignalError
-from . import bench, fit, merge, outputs, select, serve
+from . import bench, fit, merge, outputs, select, serve, study
 from .common import Parser, UsageError
 
-COMMANDS = {"select": select, "fit": fit, "outputs": outputs, "merge": merge, "serve": serve, "bench": bench}
+COMMANDS = {"select": select, "study": study, "fit": fit, "outputs": outputs, "merge": merge, "serve": serve,
+            "bench": bench}
 
 
 def build_parser() -> Parser:
