@@ -24,7 +24,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .outputs import OutputsError, natural_key, read_npy_header
+from .outputs import OutputsError
+from .signals import natural_key, read_npy_header
 
 END_OF_DIRECTORY = b"PK\x05\x06"
 ZIP64_LOCATOR = b"PK\x06\x07"
@@ -177,7 +178,7 @@ def read_members(archive: zipfile.ZipFile, members: dict[str, list[zipfile.ZipIn
 def parse_npy(data: bytes, name: str) -> np.ndarray:
     """A numeric array from .npy bytes; the header is checked first, pickles are never loaded."""
     try:
-        read_npy_header(io.BytesIO(data), name)
+        read_npy_header(io.BytesIO(data), name, OutputsError)
         return np.load(io.BytesIO(data), allow_pickle=False)
     except OutputsError as err:
         raise ArchiveError(f"member {err}; the archive is refused") from None

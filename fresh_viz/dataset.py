@@ -21,8 +21,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .outputs import natural_key
-from .signals import ARRAY_SUFFIXES, AUDIO_SUFFIXES, IMAGE_SUFFIXES, PRESETS, VIDEO_SUFFIXES, SignalError
+from .signals import (
+    ARRAY_SUFFIXES,
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    PRESETS,
+    VIDEO_SUFFIXES,
+    SignalError,
+    natural_key,
+)
 
 SIGNAL_SUFFIXES = IMAGE_SUFFIXES | AUDIO_SUFFIXES | VIDEO_SUFFIXES | ARRAY_SUFFIXES
 # With "signal": what makes a line the result a rerun would compute again.  "command" tells a `study` line

@@ -62,18 +62,33 @@ def waveform(values: torch.Tensor, size: tuple[int, int] = WAVE_SIZE) -> np.ndar
 
 
 def spectra_figure(target: torch.Tensor, model: torch.Tensor, mode: str, log_y: bool = False,
-                   distance: float | None = None) -> go.Figure:
-    """The target's and the model's normalised spectra (n,) overlaid."""
-    bins = np.arange(1, target.shape[-1] + 1)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=bins, y=normalised(target.float()).cpu().numpy(), name="target",
-                             line=dict(color=TARGET_COLOUR, width=2)))
-    fig.add_trace(go.Scatter(x=bins, y=normalised(model.float()).cpu().numpy(), name="untrained model",
-                             line=dict(color=MODEL_COLOUR, width=2)))
+                   distance: float | None = None, model_name: str = "untrained model") -> dict:
+    """The target's and the model's normalised spectra (n,) overlaid, as a plain Plotly figure dict
+    (drawn on every slider move: built without Plotly's per-property validation)."""
+    bins = list(range(1, target.shape[-1] + 1))
+    traces = [{"type": "scatter", "x": bins, "y": normalised(target.float()).tolist(), "name": "target",
+               "line": {"color": TARGET_COLOUR, "width": 2}},
+              {"type": "scatter", "x": bins, "y": normalised(model.float()).tolist(), "name": model_name,
+               "line": {"color": MODEL_COLOUR, "width": 2}}]
     title = f"Spectra, {MODE_TITLES[mode]}" + (f": W = {distance:.3f}" if distance is not None else "")
-    _style(fig, title=title, xaxis_title="frequency bin (low → high)", yaxis_title="share of energy",
-                      yaxis_type="log" if log_y else "linear")
-    return fig
+    return plain_figure(traces, title, "frequency bin (low → high)", "share of energy", height=290,
+                        yaxis_type="log" if log_y else "linear")
+
+
+def plain_figure(traces: list[dict], title: str, xaxis_title: str, yaxis_title: str, height: int = 360,
+                 **axes) -> dict:
+    """A figure as Plotly's JSON in the house style (`_style`), for the figures of the live preview."""
+    rows = math.ceil(sum(1 for t in traces if t.get("showlegend", True)) / 2)
+    grid = {"gridcolor": "#e5e5e5", "zeroline": False}
+    layout = {"template": {}, "plot_bgcolor": "white", "height": height + LEGEND_ROW * max(0, rows - 1),
+              "margin": {"l": 55, "r": 20, "t": 50, "b": 45}, "legend": {"orientation": "h", "y": -0.3,
+                                                                         "yanchor": "top"},
+              "title": {"text": title}, "xaxis": {**grid, "title": {"text": xaxis_title}},
+              "yaxis": {**grid, "title": {"text": yaxis_title}}}
+    for key, value in axes.items():  # yaxis_type="log" -> layout["yaxis"]["type"] = "log"
+        axis, name = key.split("_", 1)
+        layout[axis][name] = value
+    return {"data": traces, "layout": layout}
 
 
 def selection_figure(values: Sequence[float | str], distance: Sequence[float], stderr: Sequence[float],
@@ -184,20 +199,16 @@ def _style(fig: go.Figure, **layout) -> None:
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
 
 
-def cdf_figure(target: torch.Tensor, model: torch.Tensor, distance: float) -> go.Figure:
-    """The two cumulative spectra; the area between them is the Wasserstein distance."""
-    bins = np.arange(1, target.shape[-1] + 1)
-    target_cdf = normalised(target.float()).cumsum(-1).cpu().numpy()
-    model_cdf = normalised(model.float()).cumsum(-1).cpu().numpy()
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=bins, y=target_cdf, name="target CDF", line=dict(color=TARGET_COLOUR, width=2,
-                                                                               shape="hv")))
-    fig.add_trace(go.Scatter(x=bins, y=model_cdf, name=f"model CDF (shaded area = W = {distance:.3f})",
-                             fill="tonexty", fillcolor="rgba(214, 39, 40, 0.25)",
-                             line=dict(color=MODEL_COLOUR, width=2, shape="hv")))
-    _style(fig, title=f"What W measures: the area between the cumulative spectra, W = {distance:.3f}",
-                      xaxis_title="frequency bin", yaxis_title="cumulative share of energy", yaxis_range=[0, 1.02])
-    return fig
+def cdf_figure(target: torch.Tensor, model: torch.Tensor, distance: float) -> dict:
+    """The two cumulative spectra; the area between them is the Wasserstein distance (a plain figure dict)."""
+    bins = list(range(1, target.shape[-1] + 1))
+    traces = [{"type": "scatter", "x": bins, "y": normalised(target.float()).cumsum(-1).tolist(),
+               "name": "target CDF", "line": {"color": TARGET_COLOUR, "width": 2, "shape": "hv"}},
+              {"type": "scatter", "x": bins, "y": normalised(model.float()).cumsum(-1).tolist(),
+               "name": f"model CDF (shaded area = W = {distance:.3f})", "fill": "tonexty",
+               "fillcolor": "rgba(214, 39, 40, 0.25)", "line": {"color": MODEL_COLOUR, "width": 2, "shape": "hv"}}]
+    return plain_figure(traces, f"What W measures: the area between the cumulative spectra, W = {distance:.3f}",
+                        "frequency bin", "cumulative share of energy", yaxis_range=[0, 1.02])
 
 
 def dft_picture(values: torch.Tensor, bin_map: torch.Tensor, bins: int, size: int = 256) -> np.ndarray:
@@ -242,26 +253,31 @@ def band_error_figure(history: dict[str, list[tuple[int, list[float]]]]) -> go.F
     return fig
 
 
-def grid_check_figure(values: Sequence[float], distance: Sequence[float] | None, train_psnr: Sequence[float],
-                      test_psnr: Sequence[float], best: float | None, label: str, steps: int,
-                      log_x: bool = False) -> go.Figure:
-    """W against the value (left axis) and PSNR after a short training of every value (right axis)."""
-    fig = go.Figure()
-    if distance is not None:
-        fig.add_trace(go.Scatter(x=list(values), y=list(distance), name="W (untrained)", yaxis="y",
-                                 connectgaps=True, line=dict(color=TARGET_COLOUR)))
-    fig.add_trace(go.Scatter(x=list(values[: len(train_psnr)]), y=list(train_psnr), yaxis="y2",
-                             name=f"PSNR after {steps} steps: trained samples", line=dict(color=FRESH_COLOUR)))
-    fig.add_trace(go.Scatter(x=list(values[: len(test_psnr)]), y=list(test_psnr), yaxis="y2",
-                             name="PSNR: held-out samples", line=dict(color=FRESH_COLOUR, dash="dash")))
-    if best is not None:
-        span = [v for v in list(train_psnr) + list(test_psnr) if math.isfinite(v)]
-        fig.add_trace(go.Scatter(x=[best, best], y=[min(span), max(span)], yaxis="y2", mode="lines",
-                                 name=f"FreSh's choice: {best:g}", line=dict(color=MODEL_COLOUR, dash="dot")))
-    _style(fig, title=f"Grid search check: does the W minimum sit near the PSNR maximum? ({label})",
-                      xaxis=dict(title=label, type="log" if log_x else "linear"),
-                      yaxis=dict(title="W (lower is better)"),
-                      yaxis2=dict(title="PSNR (dB)", overlaying="y", side="right"))
+def study_figure(record: dict, label: str, log_x: bool = False) -> go.Figure:
+    """A study (`fresh_viz.study`): mean W against the value (left axis) and, for each budget reached,
+    PSNR on the trained (solid) and held-out (dashed) samples of every value (right axis); FreSh's pick
+    and the grid's best by held-out PSNR at the largest budget marked."""
+    fig, values = go.Figure(), record["values"]
+    fig.add_trace(go.Scatter(x=values, y=record["distance"], name="mean W (untrained)", yaxis="y",
+                             error_y=dict(type="data", array=record["stderr"], visible=True),
+                             line=dict(color=TARGET_COLOUR)))
+    colours = _palette(max(3, len(record["budgets"])))[::-1]
+    for colour, budget in zip(colours, record["budgets"]):
+        fig.add_trace(go.Scatter(x=values, y=budget["train_psnr"], yaxis="y2", line=dict(color=colour),
+                                 name=f"PSNR after {budget['steps']} steps: trained"))
+        fig.add_trace(go.Scatter(x=values, y=budget["test_psnr"], yaxis="y2", line=dict(color=colour, dash="dash"),
+                                 name=f"held out, {budget['steps']} steps"))
+    if record["budgets"]:
+        last = record["budgets"][-1]
+        span = [v for v in last["train_psnr"] + last["test_psnr"] if math.isfinite(v)]
+        for x, name, colour in ((record["pick"], f"FreSh's pick: {record['pick']:g}", MODEL_COLOUR),
+                                (last["best"]["held_out"], f"best held out: {last['best']['held_out']:g}",
+                                 FRESH_COLOUR)):
+            fig.add_trace(go.Scatter(x=[x, x], y=[min(span), max(span)], yaxis="y2", mode="lines", name=name,
+                                     line=dict(color=colour, dash="dot", width=3)))
+    _style(fig, title=f"Prediction against outcome: W before training, PSNR after ({label})",
+           xaxis=dict(title=label, type="log" if log_x else "linear"), yaxis=dict(title="W (lower is better)"),
+           yaxis2=dict(title="PSNR (dB)", overlaying="y", side="right"))
     return fig
 
 

@@ -19,27 +19,6 @@ import torch
 
 from .spectrum import wasserstein
 
-TRADE_OFF_GUIDE = (
-    "FreSh picks the embedding frequency (SIREN's ω₀, the Fourier features' σ) whose untrained model has the "
-    "target's spectrum. That speeds up fitting the samples the model trains on: a network learns the frequencies "
-    "its initialisation already produces first (spectral bias), so a higher value reaches the target's fine "
-    "detail in fewer steps. The same reach works against you between the samples. A held-out pixel sits between "
-    "trained ones, where the samples say nothing; a model whose frequencies reach the grid's Nyquist limit can "
-    "pass through every trained sample with a curve that swings in between, and nothing in the loss stops it. "
-    "So on textures, small grids and short training, the tuned model's PSNR on the trained samples (solid lines) "
-    "climbs well above the default's while its PSNR on the held-out samples (dashed) can stay level or fall "
-    "below. If you need the model between the samples (upsampling, a new view), watch the dashed line, not the "
-    "solid one."
-)
-
-RULES_NOTE = (
-    "Five other rules that choose from the same untrained outputs (shorter spectrum crops, the lowest value "
-    "within a tolerance of the minimum, bins weighted by the target's energy) were measured on the bundled "
-    "signals: none keeps most of FreSh's fitting gain without losing held-out PSNR against the default, so the "
-    "app keeps the paper's rule. They move along the same trade-off; the command line offers them "
-    "(`select --rule`), and docs/selection_rules.md has the table."
-)
-
 RECOMMENDED: tuple[str, ...] = ()  # rules that passed the study in docs/selection_rules.md; none did
 
 

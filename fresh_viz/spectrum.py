@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
+
+from .signals import resize_to
 
 MODES = ("paper", "paper3d", "symmetric", "radial")
 MODE_TITLES = {
@@ -35,9 +36,15 @@ PAPER_MAX_SIDE = 1024
 
 
 class Reduction:
-    """Sums a DFT magnitude over bins: (..., *shape) -> (..., bins), bin 0 = DC."""
+    """Sums a DFT magnitude over bins: (..., *shape) -> (..., bins), bin 0 = DC.
 
-    def __init__(self, shape: tuple[int, ...], mode: str = "paper", device: torch.device | str = "cpu"):
+    half=True reduces the half-space DFT that `rfftn` returns, (..., *shape[:-1], shape[-1] // 2 + 1):
+    a real signal has |F(k)| = |F(-k)| and k and -k share a bin in every mode, so the last axis's columns
+    whose conjugate column is not kept count twice.  About half the full DFT's time; `magnitude` takes
+    the matching DFT."""
+
+    def __init__(self, shape: tuple[int, ...], mode: str = "paper", device: torch.device | str = "cpu",
+                 half: bool = False):
         if mode not in MODES:
             raise ValueError(f"unknown spectrum mode '{mode}'; choose from {', '.join(MODES)}")
         self.shape, self.mode = tuple(shape), mode
@@ -53,8 +60,19 @@ class Reduction:
             index = folded.double().square().sum(0).sqrt().round().long()
             self.bins = round(math.sqrt(sum((n // 2) ** 2 for n in shape))) + 1
         self_conjugate = (k == conjugate).all(0)
+        weight = torch.where(self_conjugate, 1.0, 0.5)
+        self.half = half
+        if half:
+            last = k[-1]
+            kept = 2 * last <= shape[-1]
+            twice = (last > 0) & (2 * last != shape[-1])  # its conjugate column is not kept
+            index, weight = index[kept], (weight * torch.where(twice, 2.0, 1.0))[kept]
         self.index = index.to(device)
-        self.weight = torch.where(self_conjugate, 1.0, 0.5).to(device)
+        self.weight = weight.to(device)
+
+    def magnitude(self, y: torch.Tensor) -> torch.Tensor:
+        """|DFT| of (..., C, *shape) summed over channels, full or half as this reduction sums it."""
+        return dft_magnitude(y, len(self.shape), self.half)
 
     def to_bins(self, full: torch.Tensor, n: int) -> torch.Tensor:
         """The n bins that are compared, DC dropped: (..., bins) -> (..., n).
@@ -85,13 +103,15 @@ def frequency_indices(shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tenso
     return k, (sizes - k) % sizes
 
 
-def dft_magnitude(y: torch.Tensor, ndim: int) -> torch.Tensor:
+def dft_magnitude(y: torch.Tensor, ndim: int, half: bool = False) -> torch.Tensor:
     """|DFT| over the last `ndim` axes, summed over the channel axis before them.
 
-    y: (..., C, *spatial) real -> (..., *spatial).
+    y: (..., C, *spatial) real -> (..., *spatial); half=True: the half space `rfftn` returns,
+    (..., *spatial[:-1], spatial[-1] // 2 + 1).
     """
     dims = tuple(range(-ndim, 0))
-    return torch.fft.fftn(y, dim=dims).abs().sum(dim=-ndim - 1)
+    dft = torch.fft.rfftn(y, dim=dims) if half else torch.fft.fftn(y, dim=dims)
+    return dft.abs().sum(dim=-ndim - 1)
 
 
 def crop(spectrum: torch.Tensor, n: int) -> torch.Tensor:
@@ -110,7 +130,7 @@ def spectrum(y: torch.Tensor, ndim: int, n: int = 64, mode: str = "paper",
     """
     shape = tuple(y.shape[-ndim:])
     reduction = reduction or Reduction(shape, mode, y.device)
-    return reduction.to_bins(reduction(dft_magnitude(y, ndim)), n)
+    return reduction.to_bins(reduction(reduction.magnitude(y)), n)
 
 
 def paper_spectrum(y: torch.Tensor) -> torch.Tensor:
@@ -163,28 +183,14 @@ def analysis_grid(spatial: tuple[int, ...], mode: str) -> tuple[int, ...]:
     return (side, side)
 
 
-def to_grid(y: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
-    """Resize (..., C, *spatial) to (..., C, *grid) as the reference resizes for its spectra:
-    bilinear with antialiasing for 2-D (torchvision's `resize` on tensors), trilinear for
-    3-D, linear for 1-D; no clamping, so a model's output keeps its values."""
-    spatial = tuple(y.shape[-len(grid):])
-    if spatial == tuple(grid):
-        return y
-    lead = y.shape[: y.dim() - len(grid)]
-    flat = y.reshape(-1, *lead[-1:], *spatial)
-    interpolation = {1: "linear", 2: "bilinear", 3: "trilinear"}[len(grid)]
-    out = F.interpolate(flat, size=grid, mode=interpolation, align_corners=False, antialias=len(grid) == 2)
-    return out.reshape(*lead, *grid)
-
-
 def prepare_target(values: torch.Tensor, mode: str) -> torch.Tensor:
     """values (C, *spatial) resized onto `analysis_grid`: (C, *grid); for a video compared
     frame by frame, every frame resized: (C, T, side, side)."""
     spatial = tuple(values.shape[1:])
     grid = analysis_grid(spatial, mode)
     if framewise(len(spatial), mode):
-        return to_grid(values.transpose(0, 1), grid).transpose(0, 1)
-    return to_grid(values, grid)
+        return resize_to(values.transpose(0, 1), grid).transpose(0, 1)
+    return resize_to(values, grid)
 
 
 def band_index(shape: tuple[int, ...], bands: int, device: torch.device | str = "cpu") -> torch.Tensor:

@@ -3,12 +3,12 @@ device allows, and one browser's working set.  No UI code here."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields, replace
 
-import numpy as np
 import torch
 
-from .fresh import Selection, Sweep
+from .fresh import Selection
 from .models import FAMILIES, INR, Knob, get_family, tuned_knob
 from .signals import Signal
 from .spectrum import MODES
@@ -25,10 +25,13 @@ class Budget:
     max_steps: int
     max_seconds: float  # wall-time cap of one training run or sweep
     video_frames: int
-    grid_steps: int  # training steps per value in the grid-search check
+    study_steps: int  # the trust check's largest budget: steps every grid value trains for
     note: str  # what was reduced, said on screen
     audio_samples: int = 16384  # samples per channel of the audio window analysed (as many as a 128 px image)
     video_side: int = 64  # longest side of the video frames analysed
+    # Previews computed at once; the queue holds the rest.  One: on a small server's core two at a time
+    # only interleave (docs/benchmarks.md, "A class on one small server", measures 1 against 2).
+    preview_workers: int = 1
 
 
 def budget_for(device: torch.device) -> Budget:
@@ -119,30 +122,28 @@ class Controls:
         return self.family, self.knob(ndim).name, self.bins, self.mode, self.width, self.depth, fixed
 
 
+def signal_key(signal: Signal) -> str:
+    """What makes two sessions' signals the same: their values (a preset is the same for everyone)."""
+    digest = hashlib.sha1(signal.values.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
+    return f"{signal.kind}:{tuple(signal.values.shape)}:{digest}"
+
+
 @dataclass
 class Session:
-    """One browser's working set: its signal, the cached sweep context and results."""
+    """One browser's working set: its signal and results (work shared between sessions is cached by the
+    app, keyed by `key`)."""
 
     signal: Signal
     source: str  # preset name, or the uploaded file's name
     preset: str | None = None  # set when the signal is a preset (it can go in a link)
     path: str | None = None  # the uploaded file, kept to read another window of a recording
-    sweep: Sweep | None = None
-    sweep_key: tuple = ()
     selection: Selection | None = None
     selection_key: tuple = ()  # Controls.selection_key of the settings that produced `selection`
-    target_dft: np.ndarray | None = None  # picture of the target's DFT with the sweep's bins
     extras: dict = field(default_factory=dict)  # results of the panels (comparison, outputs), by panel
+    key: str = ""  # signal_key(signal): sessions with equal keys share cached work
 
-    def sweep_for(self, controls: Controls, device: torch.device) -> Sweep:
-        """The cached target spectrum and grid, rebuilt only when they change."""
-        key = (controls.family, controls.bins, controls.mode, controls.width, controls.depth, str(device))
-        if self.sweep is None or self.sweep_key != key:
-            self.sweep = Sweep(self.signal, controls.family, None, controls.bins, controls.mode,
-                               controls.width, controls.depth, None, device)
-            self.sweep_key = key
-            self.target_dft = None
-        return self.sweep
+    def __post_init__(self):
+        self.key = self.key or signal_key(self.signal)
 
     def selection_for(self, controls: Controls) -> Selection | None:
         """The session's FreSh result if it was computed with exactly these settings."""
@@ -151,12 +152,13 @@ class Session:
         return None
 
 
-QUERY_KEYS = ("signal", "model", "value", "seed", "bins", "mode")
+QUERY_KEYS = ("signal", "model", "value", "seed", "bins", "mode", "tab")
+TABS = ("explore", "train", "compare", "yours")  # the page's tabs, as a link names them
 
 
 def controls_from_query(query: dict[str, str], base: Controls, presets: list[str],
-                        ndim_of: dict[str, int]) -> tuple[str | None, Controls, list[str]]:
-    """Read `?signal=&model=&value=&seed=&bins=&mode=`: (preset or None, controls, notices).
+                        ndim_of: dict[str, int]) -> tuple[str | None, Controls, str, list[str]]:
+    """Read `?signal=&model=&value=&seed=&bins=&mode=&tab=`: (preset or None, controls, tab, notices).
 
     Anything unknown or out of range is ignored and named in a notice."""
     notices = [f"ignored unknown parameter '{key}'" for key in query if key not in QUERY_KEYS]
@@ -193,9 +195,13 @@ def controls_from_query(query: dict[str, str], base: Controls, presets: list[str
     if mode is not None and mode not in MODES:
         notices.append(f"ignored mode '{mode}': use one of {', '.join(MODES)}")
         mode = None
+    tab = query.get("tab", TABS[0])
+    if tab not in TABS:
+        notices.append(f"ignored tab '{tab}': use one of {', '.join(TABS)}")
+        tab = TABS[0]
     controls = replace(base, family=family, value=value, seed=int(seed) if seed is not None else base.seed,
                        bins=int(bins) if bins is not None else base.bins, mode=mode or base.mode)
-    return preset, controls, notices
+    return preset, controls, tab, notices
 
 
 def query_for(preset: str | None, controls: Controls, ndim: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fresh_viz.ui.wiring import CLIENT_UNSEEN, ENDPOINTS
+from fresh_viz.ui import CLIENT_UNSEEN, ENDPOINTS
 
 
 def reply(endpoint: str, result: tuple) -> dict:

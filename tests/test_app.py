@@ -16,10 +16,12 @@ from PIL import Image
 from fresh_viz.models import FAMILIES
 from fresh_viz.state import Budget, Controls
 from fresh_viz.ui import build_app, serve
-from fresh_viz.ui.explorer import Explorer, load_preset
+from fresh_viz.ui.explore import Explore, load_preset
 from fresh_viz.ui.knobs import from_slider, to_slider
+from fresh_viz.ui.page import Context
+from fresh_viz.ui.training import Training
 
-SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, grid_steps=10,
+SMALL = Budget(size=32, width=32, depth=2, steps=20, max_steps=200, max_seconds=60.0, video_frames=4, study_steps=10,
                note="test")
 CPU = torch.device("cpu")
 DEFAULTS = Controls("siren", 30.0, width=32, depth=2)
@@ -27,13 +29,21 @@ DEFAULTS = Controls("siren", 30.0, width=32, depth=2)
 PAGE = {"family": "siren", "value": 30.0, "second": 0.0, "seed": 0, "bins": "64", "mode": "paper", "width": 32,
         "depth": 2, "log_y": False}
 PAGE_CONTRACT = ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
-                 "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
-                 "stop-button", "psnr-plot", "trade-off-guide"]
+                 "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button", "train-steps",
+                 "stop-button", "psnr-plot", "trade-off-guide", "band-error-plot", "cdf-plot", "dft-plot",
+                 "share-link", "presentation-mode", "grid-button", "preset-select", "compare-button",
+                 "compare-plot", "tab-explore", "tab-train", "tab-compare", "tab-yours", "race-animation",
+                 "sweep-animation"]
 
 
 @pytest.fixture(scope="module")
 def explorer():
-    return Explorer(CPU, SMALL)
+    return Explore(Context(CPU, SMALL))
+
+
+@pytest.fixture(scope="module")
+def training(explorer):
+    return Training(explorer.ctx)
 
 
 def distance_of(html: str) -> float:
@@ -59,12 +69,12 @@ def test_choosing_a_preset_shows_target_and_preview(explorer):
     assert state.signal.spatial_shape == (32, 32) and "zoneplate" in info
     assert "Drag ω₀ up" in info  # the preset's guide
     assert view["share_query"] == "?signal=zoneplate&model=siren&value=30&seed=0&bins=64&mode=paper"
-    assert len(view["cdf"].data) == 2 and view["cdf"].data[1].fill == "tonexty"
+    assert len(view["cdf"]["data"]) == 2 and view["cdf"]["data"][1]["fill"] == "tonexty"
     dft = pixels(view["dft"])
     assert dft.shape[1] > dft.shape[0]  # target and model side by side
     target, output = pixels(view["target_image"]), pixels(view["output_image"])
     assert target.shape[2] == 3 and output.shape == target.shape
-    assert len(view["spectra"].data) == 2 and distance_of(view["distance"]) > 0
+    assert len(view["spectra"]["data"]) == 2 and distance_of(view["distance"]) > 0
     assert view["param_position"]["value"] == pytest.approx(to_slider(FAMILIES["siren"].knobs[0], 30.0))
     assert view["param_value"]["value"] == 30.0 and view["preset"]["value"] == "zoneplate"
 
@@ -95,8 +105,10 @@ def test_preview_of_every_family_audio_and_video(explorer):
         state = load_preset(name, SMALL)
         for family in FAMILIES:
             view = explorer.preview(state, Controls(family, None, 0.5, 1, 32, "radial", 16, 1, log_y=True))
-            assert f"model={family}" in view["share_query"] and (view["dft"] is None) == (name != "astronaut")
-            assert pixels(view["output_image"]).ndim == 3 and view["spectra"].layout.yaxis.type == "log"
+            assert f"model={family}" in view["share_query"]
+            released = explorer.released(state, Controls(family, None, 0.5, 1, 32, "radial", 16, 1))
+            assert (released["dft"] is None) == (name != "astronaut")  # the DFT view follows a let-go slider
+            assert pixels(view["output_image"]).ndim == 3 and view["spectra"]["layout"]["yaxis"]["type"] == "log"
             assert distance_of(view["distance"]) >= 0
 
 
@@ -145,9 +157,9 @@ def test_fresh_says_how_sure_it_is_and_extends_a_grid_cut_short_at_its_edge(expl
         explorer.extend(state, True, DEFAULTS)  # no result for these settings yet
 
 
-def test_training_race_yields_rising_psnr(explorer):
+def test_training_race_yields_rising_psnr(explorer, training):
     state = load_preset("astronaut", SMALL)
-    last = list(explorer.train(state, 60, None, DEFAULTS))[-1]
+    last = list(training.train(state, 60, None, DEFAULTS))[-1]
     figure, bands, status = last["psnr_plot"], last["band_plot"], last["train_status"]
     default_picture, tuned_picture = last["default_image"], last["fresh_image"]
     assert len(bands.data) == 2 and bands.data[0].z.shape[1] == len(figure.data[0].x)
@@ -264,23 +276,24 @@ def test_fresh_offers_the_selection_as_json(explorer):
     assert len(saved["target_spectrum"]) == 64 and len(saved["model_spectra"]) == len(saved["values"])
 
 
-def test_grid_check_trains_every_value(explorer):
+def test_the_trust_check_trains_every_value_and_says_what_the_pick_is_worth(explorer, training):
     state = load_preset("zoneplate", SMALL)
-    explorer.fresh(state, False, DEFAULTS)
-    reused = state.selection
-    last = list(explorer.grid_check(state, None, DEFAULTS))[-1]
-    figure, status = last["grid_plot"], last["grid_status"]
-    assert state.selection is reused  # same settings: the FreSh result is reused
+    views = list(training.study(state, ["4", "8"], None, DEFAULTS))
+    last = views[-1]
+    figure, status = last["study_plot"], last["study_status"]
     grid = FAMILIES["siren"].knobs[0].grid
-    assert "Done" in status and "FreSh chose" in status
-    psnr = [trace for trace in figure.data if "held-out" in trace.name][0]
-    assert len(psnr.y) == len(grid) and all(np.isfinite(psnr.y))
+    assert len(views) == 2 and "Done" in status  # one view per budget
+    assert "**4 steps**" in status and "**8 steps**" in status and "rank correlation" in status
+    assert "regret" not in status and "loses" in status and "over the default 30" in status
+    held_out = [trace for trace in figure.data if trace.name.startswith("held out")]
+    assert len(held_out) == 2 and all(len(t.y) == len(grid) and all(np.isfinite(t.y)) for t in held_out)
+    assert any(trace.name.startswith("FreSh's pick") for trace in figure.data)
 
 
 def test_page_query_sets_the_controls(explorer):
     class Request:
         query_params = {"signal": "blobs", "model": "fourier", "value": "4", "seed": "5", "bins": "32",
-                        "mode": "radial", "colour": "red"}
+                        "mode": "radial", "colour": "red", "tab": "train"}
 
     view = explorer.open_page(Request(), "astronaut", DEFAULTS)
     state, notice = view["session"], view["notice"]
@@ -289,42 +302,23 @@ def test_page_query_sets_the_controls(explorer):
     assert view["param_value"]["value"] == 4.0
     assert "σ = 4, seed 5; radial mode, 32 bins" in view["distance"]
     assert view["share_query"] == "?signal=blobs&model=fourier&value=4&seed=5&bins=32&mode=radial"
-    assert "colour" in notice
+    assert "colour" in notice and view["current_tab"] == "train" and view["tabs"].selected == "train"
 
 
 def test_query_parsing_ignores_bad_values():
     from fresh_viz.state import Controls, controls_from_query
 
-    preset, controls, notices = controls_from_query(
-        {"signal": "../etc", "model": "mlp", "value": "1e9", "seed": "-3", "bins": "33", "mode": "x"},
+    preset, controls, tab, notices = controls_from_query(
+        {"signal": "../etc", "model": "mlp", "value": "1e9", "seed": "-3", "bins": "33", "mode": "x", "tab": "x"},
         Controls(), ["blobs"], {"blobs": 2})
-    assert preset is None and controls == Controls()
-    assert len(notices) == 6
-
-
-def test_grid_check_without_a_fresh_run_computes_one(explorer):
-    state = load_preset("blobs", SMALL)
-    last = list(explorer.grid_check(state, None, DEFAULTS))[-1]
-    figure, status = last["grid_plot"], last["grid_status"]
-    assert state.selection is not None and f"FreSh chose {state.selection.best:g}" in status
-    assert len(figure.data) == 4  # W, PSNR trained / held out, FreSh's choice
-
-
-def test_grid_check_recomputes_fresh_when_a_setting_differs(explorer):
-    from dataclasses import replace
-
-    state = load_preset("blobs", SMALL)
-    explorer.fresh(state, False, DEFAULTS)
-    first = state.selection
-    wider = replace(DEFAULTS, width=48)  # width shapes the untrained spectra: the old W curve does not apply
-    list(explorer.grid_check(state, None, wider))
-    assert state.selection is not first and state.selection_key == wider.selection_key(2)
+    assert preset is None and controls == Controls() and tab == "explore"
+    assert len(notices) == 7
 
 
 def test_comparison_runs_fresh_for_every_family_then_trains_them(explorer):
     from fresh_viz.ui.compare import FamilyComparison
 
-    comparison = FamilyComparison(explorer)
+    comparison = FamilyComparison(explorer.ctx)
     state = load_preset("zoneplate", SMALL)
     with pytest.raises(gr.Error, match="compare the families first"):
         next(comparison.train_all(state, 20, DEFAULTS))
@@ -344,9 +338,9 @@ def test_comparison_runs_fresh_for_every_family_then_trains_them(explorer):
     assert len(gaps) == len(FAMILIES) and all(text.startswith("gap ") for text in gaps)
 
 
-def test_race_shows_the_gap_between_trained_and_held_out(explorer):
+def test_race_shows_the_gap_between_trained_and_held_out(explorer, training):
     state = load_preset("grass", SMALL)
-    last = list(explorer.train(state, 40, None, DEFAULTS))[-1]
+    last = list(training.train(state, 40, None, DEFAULTS))[-1]
     figure = last["psnr_plot"]
     held_out = [trace for trace in figure.data if "held-out" in trace.name]
     assert len(held_out) == 2 and all(trace.fill == "tonexty" for trace in held_out)
@@ -373,18 +367,18 @@ def test_an_audio_upload_gets_players_and_a_movable_window(explorer, tmp_path):
     moved = explorer.move_window(view["session"], 1.5, DEFAULTS)
     assert moved["session"].signal.window.start == pytest.approx(1.5)
     assert "1.50 s to" in moved["signal_info"]
-    played = explorer.play_output(moved["session"], Controls("siren", 3000.0, width=32, depth=2))
+    played = explorer.released(moved["session"], Controls("siren", 3000.0, width=32, depth=2))
     assert Path(played["output_audio"]["value"]).exists()
 
 
-def test_a_video_gets_players_for_target_output_and_both_reconstructions(explorer):
+def test_a_video_gets_players_for_target_output_and_both_reconstructions(explorer, training):
     state = load_preset("orbit", SMALL)
     view = explorer.show_signal(state, DEFAULTS)
     for name in ("target", "output"):
         assert view[f"{name}_video"]["visible"] and Path(view[f"{name}_video"]["value"]).suffix == ".mp4"
         assert view[f"{name}_audio"]["visible"] is False
     assert view["audio_start"]["visible"] is False  # a preset has no recording to move through
-    last = list(explorer.train(state, 10, None, DEFAULTS))[-1]
+    last = list(training.train(state, 10, None, DEFAULTS))[-1]
     assert Path(last["default_video"]["value"]).exists() and Path(last["fresh_video"]["value"]).exists()
 
 
@@ -417,9 +411,9 @@ def _outputs_zip(path: Path, side: int, members: dict[str, bytes] | None = None)
 
 
 def test_saved_outputs_panel_compares_every_configuration(explorer, tmp_path):
-    from fresh_viz.ui.saved_outputs import SavedOutputs
+    from fresh_viz.ui.yours import SavedOutputs
 
-    panel = SavedOutputs(explorer)
+    panel = SavedOutputs(explorer.ctx)
     state = load_preset("zoneplate", SMALL)
     view = panel.load(state, str(_outputs_zip(tmp_path / "out.zip", 48)), DEFAULTS)
     labels = state.extras["outputs"].labels
@@ -431,16 +425,16 @@ def test_saved_outputs_panel_compares_every_configuration(explorer, tmp_path):
     assert best in labels and f"**Best: {best}**" in status and "3 outputs each" in status
     assert best != labels[0]  # the zone plate's fine rings want more than ω₀ = 10
     shown = panel.show(state, labels[0])["outputs_spectra"]
-    assert len(shown.data) == 2 and labels[0] in shown.data[1].name
+    assert len(shown["data"]) == 2 and labels[0] in shown["data"][1]["name"]
 
 
 def test_saved_outputs_panel_refuses_hostile_archives(explorer, tmp_path):
     import io
     import zipfile
 
-    from fresh_viz.ui.saved_outputs import SavedOutputs
+    from fresh_viz.ui.yours import SavedOutputs
 
-    panel = SavedOutputs(explorer)
+    panel = SavedOutputs(explorer.ctx)
     state = load_preset("blobs", SMALL)
     outside = _outputs_zip(tmp_path / "outside.zip", 16, {"../evil/0.npy": b"x"})
     with pytest.raises(gr.Error, match=r"\.\./evil"):
@@ -458,12 +452,12 @@ def test_saved_outputs_panel_refuses_hostile_archives(explorer, tmp_path):
     assert "outputs" not in state.extras
 
 
-def test_finer_fresh_holds_the_bias_where_the_reference_does(explorer):
+def test_finer_fresh_holds_the_bias_where_the_reference_does(explorer, training):
     state = load_preset("zoneplate", SMALL)
     view = explorer.fresh(state, False, Controls("finer", None, width=32, depth=2))
     assert state.selection.fixed == {"bias_scale": 0.0}  # finer_best_omega.yaml: ω₀ tuned with k = 0
     assert view["second"]["value"] == 0.0 and "k = 0" in view["distance"]
-    race = list(explorer.train(state, 10, None, Controls("finer", state.selection.best, 0.0, width=32, depth=2)))[-1]
+    race = list(training.train(state, 10, None, Controls("finer", state.selection.best, 0.0, width=32, depth=2)))[-1]
     names = [trace.name for trace in race["psnr_plot"].data]
     assert any(name.startswith("default ω₀=30") for name in names)
     assert any(f"ω₀={state.selection.best:g}, first-layer bias k=0" in name for name in names)
@@ -478,3 +472,93 @@ def test_every_family_has_its_knobs_on_the_page(explorer):
         if len(cls.knobs) > 1:
             assert cls.knobs[1].label in view["second"]["label"]
         assert distance_of(view["distance"]) >= 0
+
+
+def test_the_race_ends_with_an_animation_of_every_report(explorer, training):
+    import subprocess
+
+    from fresh_viz.signals import ffmpeg
+
+    state = load_preset("blobs", SMALL)
+    views = list(training.train(state, 20, None, DEFAULTS))
+    last = views[-1]
+    movie, gif = Path(last["race_animation"]), Path(last["race_gif"])
+    assert movie.suffix == ".mp4" and gif.suffix == ".gif" and movie.stat().st_size < 5 * 2**20
+    decoded = subprocess.run([ffmpeg.executable(), "-i", str(movie), "-f", "null", "-"], capture_output=True,
+                             text=True).stderr
+    frames = int(re.findall(r"frame=\s*(\d+)", decoded)[-1])
+    assert frames == 21  # one frame per report: steps 0, 1, ..., 20
+    with Image.open(gif) as picture:
+        assert picture.n_frames == 21
+
+
+def test_a_sweep_movie_has_a_frame_per_grid_value(explorer):
+    import subprocess
+
+    from fresh_viz.signals import ffmpeg
+
+    state = load_preset("blobs", SMALL)
+    view = explorer.sweep_movie(state, DEFAULTS)
+    movie = Path(view["sweep_animation"]["value"])
+    decoded = subprocess.run([ffmpeg.executable(), "-i", str(movie), "-f", "null", "-"], capture_output=True,
+                             text=True).stderr
+    assert int(re.findall(r"frame=\s*(\d+)", decoded)[-1]) == len(FAMILIES["siren"].knobs[0].grid)
+    assert "20 values of ω₀" in view["sweep_status"]
+
+
+def test_sessions_share_previews_and_selections_of_the_same_signal():
+    ctx = Context(CPU, SMALL)
+    first, second = Explore(ctx), Explore(ctx)
+    a, b = load_preset("zoneplate", SMALL), load_preset("zoneplate", SMALL)  # two sessions, one signal
+    assert a.key == b.key and a is not b
+    view = first.preview(a, DEFAULTS)
+    misses = ctx.previews.misses
+    again = second.preview(b, DEFAULTS)
+    assert ctx.previews.misses == misses and ctx.previews.hits >= 1  # computed once
+    assert again["output_image"] == view["output_image"] and again["distance"] == view["distance"]
+    other = second.preview(load_preset("blobs", SMALL), DEFAULTS)
+    assert other["distance"] != view["distance"] and ctx.previews.misses == misses + 1
+    first.fresh(a, False, DEFAULTS)
+    second.fresh(b, False, DEFAULTS)
+    assert a.selection is b.selection and ctx.selections.stats()["hits"] == 1
+    assert ctx.stats()["previews"]["hit_rate"] > 0
+
+
+def test_result_widgets_wait_hidden_with_a_line_saying_what_will_show():
+    demo = build_app(CPU, SMALL)
+    by_id = {block.elem_id: block for block in demo.blocks.values() if getattr(block, "elem_id", None)}
+    for result, hint in (("fresh-plot", "fresh-hint"), ("psnr-plot", "race-hint"), ("band-error-plot", "race-hint"),
+                         ("study-plot", "study-hint"), ("compare-plot", "compare-hint"),
+                         ("outputs-plot", "outputs-hint"), ("race-animation", "race-hint")):
+        assert by_id[result].visible is False and "Press" in by_id[hint].value or "Upload" in by_id[hint].value
+
+
+def test_heavy_work_falls_back_to_the_cpu_when_the_gpu_quota_is_spent(monkeypatch):
+    """A stand-in for Hugging Face's `spaces`: its GPU decorator raises as ZeroGPU does for a spent quota."""
+    import sys
+    import types
+
+    from fresh_viz.ui import page
+
+    calls, warnings, refusal = [], [], []
+
+    def GPU(duration):  # noqa: N802 (the spaces package's name)
+        calls.append(duration)
+
+        def decorate(fn):
+            def on_card(*args, **kwargs):
+                raise refusal[0]
+            return on_card
+        return decorate
+
+    monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=GPU))
+    monkeypatch.setattr(gr, "Warning", warnings.append)
+    refusal.append(gr.Error("You have exceeded your GPU quota (60s requested vs. 0s left). Try again later."))
+    assert page.on_gpu(lambda x: x + 1, 60)(1) == 2  # ran on the CPU instead
+    streamed = page.on_gpu(lambda n: (yield from range(n)), 120)
+    assert list(streamed(3)) == [0, 1, 2] and calls == [60, 120]
+    assert len(warnings) == 2 and "quota" in warnings[0]
+    refusal[0] = RuntimeError("CUDA error: an illegal memory access")  # anything else is not hidden
+    with pytest.raises(RuntimeError, match="illegal memory access"):
+        page.on_gpu(lambda x: x + 1, 60)(1)
+    assert len(warnings) == 2

@@ -14,7 +14,7 @@ from fresh_viz.ui import build_app, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-BUDGET = Budget(size=64, width=64, depth=3, steps=40, max_steps=5000, max_seconds=120.0, video_frames=8, grid_steps=20,
+BUDGET = Budget(size=64, width=64, depth=3, steps=40, max_steps=5000, max_seconds=120.0, video_frames=8, study_steps=20,
                 note="Browser test budget.")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -47,7 +47,7 @@ def open_page(browser, url, errors=None):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
-    page.wait_for_selector("#wasserstein-value .w-number", timeout=60_000)
+    page.wait_for_selector("#wasserstein-value .w-number", state="attached", timeout=60_000)  # maybe on another tab
     page.wait_for_function("document.querySelector('#output-image img') !== null", timeout=30_000)
     return page
 
@@ -93,10 +93,20 @@ def choose_preset(page, title: str, name: str) -> None:
     page.wait_for_selector("#wasserstein-value .w-number", timeout=30_000)
 
 
+def open_tab(page, title: str) -> None:
+    """Click a tab of the page (Explore, Train, Compare families, Your model)."""
+    page.get_by_role("tab", name=title, exact=True).click()
+
+
+def set_steps(page, steps: int) -> None:
+    open_tab(page, "Train")
+    page.locator("#train-steps input[type=number]").fill(str(steps))
+    page.locator("#train-steps input[type=number]").press("Enter")
+
+
 def start_long_training(page, reports: int) -> None:
     """Start a 5000-step race and wait until the PSNR plot holds `reports` points."""
-    page.locator("#steps-slider input[type=number]").fill("5000")
-    page.locator("#steps-slider input[type=number]").press("Enter")
+    set_steps(page, 5000)
     page.click("#train-button")
     plot_data(page, "psnr-plot", f"d[0].x.length >= {reports}", timeout=120_000)
 
@@ -105,9 +115,14 @@ def test_page_loads_without_console_errors(browser, url):
     errors: list[str] = []
     page = open_page(browser, url, errors)
     for elem_id in ["signal-input", "model-family", "param-slider", "seed-slider", "target-image", "output-image",
-                    "spectra-plot", "wasserstein-value", "fresh-button", "fresh-plot", "train-button",
-                    "stop-button", "psnr-plot"]:
+                    "spectra-plot", "wasserstein-value", "fresh-button", "fresh-hint", "tab-explore"]:
         assert page.locator(f"#{elem_id}").count() == 1, elem_id
+    assert page.locator("#fresh-plot").count() == 0  # no empty placeholder: a line says what pressing shows
+    open_tab(page, "Train")
+    for elem_id in ["train-button", "stop-button", "train-steps", "race-hint", "grid-button", "study-hint"]:
+        assert page.locator(f"#{elem_id}").is_visible(), elem_id
+    assert page.locator("#psnr-plot").count() == 0 and page.locator("#race-animation").count() == 0
+    open_tab(page, "Explore")
     page.wait_for_selector("#spectra-plot .js-plotly-plot", timeout=30_000)
     assert distance(page).startswith("W = ")
     shot(page, "01-loaded")
@@ -222,6 +237,7 @@ def test_cdf_band_error_and_dft_views_have_data(browser, url):
     shot(page, "07-cdf")
     page.get_by_role("tab", name="2-D DFT and bins").click()
     page.wait_for_selector("#dft-plot img", timeout=30_000)
+    open_tab(page, "Train")
     page.click("#train-button")
     plot_data(page, "band-error-plot", "d.length == 2 && d[0].x.length >= 3", timeout=120_000)
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
@@ -243,17 +259,68 @@ def test_presentation_mode_hides_advanced_controls(browser, url):
     page.close()
 
 
-def test_grid_search_check_completes_on_a_small_preset(browser, url):
-    page = open_page(browser, url)
-    choose_preset(page, "Smooth blobs", "blobs")
-    page.click("#fresh-button")
-    page.wait_for_function("document.querySelector('#fresh-status').innerText.includes('untrained models')",
-                           timeout=120_000)
+def test_the_trust_check_completes_on_a_small_preset(browser, url):
+    page = open_page(browser, url + "?signal=blobs&tab=train")  # a link that opens the Train tab
+    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('blobs:')", timeout=30_000)
+    page.locator("#grid-button").wait_for(state="visible", timeout=10_000)
+    assert not page.locator("#fresh-button").is_visible()  # on another tab
     page.click("#grid-button")
-    page.wait_for_function("document.querySelector('#grid-status').innerText.includes('Done')", timeout=300_000)
-    # W, PSNR on trained and on held-out samples, FreSh's choice
-    plot_data(page, "grid-plot", "d.length == 4")
-    shot(page, "10-grid-check")
+    page.wait_for_function("document.querySelector('#study-status').innerText.includes('Done')", timeout=300_000)
+    # W, trained and held-out PSNR at each of the three budgets, FreSh's pick, the best held out
+    plot_data(page, "study-plot", "d.length == 9")
+    assert "rank correlation" in page.inner_text("#study-status")
+    shot(page, "10-trust-check")
+    page.close()
+
+
+def test_a_link_opens_the_train_tab_and_the_share_link_keeps_it(browser, url):
+    page = open_page(browser, url + "?signal=blobs&tab=train")
+    page.locator("#train-button").wait_for(state="visible", timeout=10_000)
+    page.wait_for_function("document.querySelector('#share-link textarea').value.includes('tab=train')",
+                           timeout=10_000)
+    open_tab(page, "Compare families")
+    page.wait_for_function("document.querySelector('#share-link textarea').value.includes('tab=compare')",
+                           timeout=10_000)
+    assert page.locator("#compare-button").is_visible() and not page.locator("#train-button").is_visible()
+    page.close()
+
+
+def test_the_projector_shows_the_first_screen_without_scrolling(browser, url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = open_page(context, url)
+    page.locator("#presentation-mode input[type=checkbox]").check()
+    page.wait_for_function("document.body.classList.contains('presentation')", timeout=10_000)
+    page.wait_for_timeout(500)  # the layout settles
+    for elem_id in ("target-image", "output-image", "param-slider", "wasserstein-value", "spectra-plot",
+                    "fresh-button"):
+        box = page.locator(f"#{elem_id}").bounding_box()
+        assert box is not None and box["width"] > 0, elem_id
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1280, (elem_id, box)
+        assert box["y"] + box["height"] <= 720, (elem_id, box)
+    assert page.evaluate("window.scrollY") == 0
+    shot(page, "16-projector")
+    context.close()
+
+
+def test_a_race_downloads_as_an_animation(browser, url, tmp_path):
+    import re
+    import subprocess
+
+    from fresh_viz.signals import ffmpeg
+
+    page = open_page(browser, url)
+    set_steps(page, 20)
+    page.click("#train-button")
+    button = page.locator("#race-animation")
+    button.wait_for(state="visible", timeout=120_000)
+    with page.expect_download(timeout=30_000) as download:
+        button.click()
+    movie = tmp_path / "race.mp4"
+    download.value.save_as(movie)
+    decoded = subprocess.run([ffmpeg.executable(), "-i", str(movie), "-f", "null", "-"], capture_output=True,
+                             text=True).stderr
+    assert int(re.findall(r"frame=\s*(\d+)", decoded)[-1]) == 21  # a frame per report: steps 0 to 20
+    assert page.locator("#race-gif").is_visible()
     page.close()
 
 
@@ -326,14 +393,15 @@ def test_the_comparison_draws_every_family_and_the_gap(browser, url):
 
     page = open_page(browser, url)
     choose_preset(page, "Smooth blobs", "blobs")
+    open_tab(page, "Compare families")
     page.click("#compare-button")
     page.wait_for_function("document.querySelector('#compare-status').innerText.includes('Closest spectra')",
                            timeout=300_000)
     bars = plot_data(page, "compare-plot")[0]["x"]
     assert bars == [cls.title for cls in FAMILIES.values()]
     assert page.locator("#compare-gallery img").count() >= len(FAMILIES)
-    page.locator("#steps-slider input[type=number]").fill("20")
-    page.locator("#steps-slider input[type=number]").press("Enter")
+    set_steps(page, 20)
+    open_tab(page, "Compare families")
     page.click("#compare-train-button")
     page.wait_for_function("document.querySelector('#compare-train-status').innerText.includes('Finished')",
                            timeout=300_000)
@@ -347,8 +415,7 @@ def test_the_comparison_draws_every_family_and_the_gap(browser, url):
 
 def test_the_race_shades_and_labels_the_gap(browser, url):
     page = open_page(browser, url)
-    page.locator("#steps-slider input[type=number]").fill("30")
-    page.locator("#steps-slider input[type=number]").press("Enter")
+    set_steps(page, 30)
     page.click("#train-button")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')",
                            timeout=120_000)
@@ -401,6 +468,7 @@ def test_saved_outputs_of_your_own_model(browser, url, tmp_path):
                 np.save(buffer, smooth.astype(np.float32))
                 archive.writestr(f"outputs/blur{width}/{i}.npy", buffer.getvalue())
     page = open_page(browser, url)
+    open_tab(page, "Your model")
     page.locator("#outputs-zip input[type=file]").set_input_files(str(tmp_path / "mine.zip"))
     page.wait_for_function("document.querySelector('#outputs-status').innerText.includes('Best:')",
                            timeout=120_000)

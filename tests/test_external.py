@@ -23,9 +23,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 class WrappedSiren(nn.Module):
     """The built-in SIREN family seen as a user's network: (P, 2) -> (P, C)."""
 
-    def __init__(self, omega0: float, seed: int, channels: int, width: int = 32, depth: int = 2):
+    def __init__(self, omega0: float, seed: int, channels: int, width: int = 32, depth: int = 2, in_dim: int = 2):
         super().__init__()
-        self.ensemble = build("siren", 2, channels, [seed], width, depth, {"omega0": omega0})
+        self.ensemble = build("siren", in_dim, channels, [seed], width, depth, {"omega0": omega0})
 
     def forward(self, coords: torch.Tensor) -> torch.Tensor:
         return self.ensemble(coords)[0]
@@ -44,6 +44,52 @@ def test_a_built_in_family_as_a_user_model_gives_the_same_distances(preset, mode
     assert ours.seed_counts == [3] * 4 and ours.mode == mode and ours.bins == 32
     assert np.allclose(ours.target_spectrum, expected.target_spectrum, rtol=1e-5)
     assert set(ours.to_json()) == set(expected.to_json())
+
+
+def test_a_user_model_on_a_video_in_paper_mode_is_compared_frame_by_frame_as_the_built_in_families():
+    """One sweep for every source: seed s evaluates one frame (time input 0) and compares it with the target
+    frame drawn with seed s, for a user's network as for the built-in families (not one 3-D spectrum)."""
+    signal = make_preset("orbit", 16)
+    values = [10.0, 30.0, 90.0]
+    expected = select_embedding(signal, "siren", values, seeds=3, width=32, depth=2)
+    ours = select_model(signal, lambda v, s: WrappedSiren(v, s, signal.channels, in_dim=3), values, seeds=3)
+    assert ours.values == expected.values and ours.best == expected.best
+    assert ours.distance == pytest.approx(expected.distance, rel=1e-5, abs=1e-6)
+    assert np.allclose(ours.per_seed, expected.per_seed, rtol=1e-5, atol=1e-6)  # seed by seed, frame by frame
+    assert ours.target_spectrum == pytest.approx(expected.target_spectrum, rel=1e-6)
+
+
+def noisy(target: torch.Tensor, share: float, generator=None) -> torch.Tensor:
+    return target + share * torch.randn(target.shape, generator=generator)
+
+
+# W grows with the noise: 2 has the lowest mean W, 1 is within 10 % of it, 3 far off.
+NOISE = {1.0: 0.052, 2.0: 0.05, 3.0: 0.5}
+
+
+def test_a_rule_chooses_for_a_user_model():
+    signal = make_preset("blobs", 32)
+
+    def make_model(value, seed):
+        out = noisy(signal.values, NOISE[value]).reshape(1, -1).T  # the noise drawn with the seeded global RNG
+        return lambda coords: out
+
+    picks = {rule: select_model(signal, make_model, list(NOISE), seeds=3, bins=16, rule=rule, chunk=10**6)
+             for rule in ("paper", "within-10pct")}
+    assert picks["paper"].best == 2.0 and picks["within-10pct"].best == 1.0
+    assert picks["paper"].distance == picks["within-10pct"].distance and picks["within-10pct"].rule == "within-10pct"
+    with pytest.raises(ValueError, match="unknown selection rule"):
+        select_model(signal, make_model, [1.0], seeds=1, rule="nonsense")
+
+
+def test_a_rule_chooses_for_saved_outputs():
+    signal = make_preset("blobs", 32)
+    g = torch.Generator().manual_seed(0)
+    outputs = {f"{v:g}": [noisy(signal.values, share, g).numpy() for _ in range(3)] for v, share in NOISE.items()}
+    paper = select_outputs(signal, outputs, bins=16)
+    lenient = select_outputs(signal, outputs, bins=16, rule="within-10pct")
+    assert paper.best == 2.0 and lenient.best == 1.0 and lenient.rule == "within-10pct"
+    assert paper.distance == lenient.distance and lenient.labels == ["1", "2", "3"]
 
 
 def test_the_readme_example_runs_as_printed():

@@ -11,8 +11,9 @@ import torch
 
 from fresh_viz.__main__ import main
 from fresh_viz.fresh import Sweep, select_embedding
-from fresh_viz.rules import RECOMMENDED, RULES, TRADE_OFF_GUIDE, Evidence, get_rule, signal_weights
+from fresh_viz.rules import RECOMMENDED, RULES, Evidence, get_rule, signal_weights
 from fresh_viz.signals import make_preset
+from fresh_viz.ui.prose import TRADE_OFF_GUIDE
 
 
 def plain_w(u: np.ndarray, v: np.ndarray) -> float:

@@ -11,6 +11,7 @@ import pytest
 import scipy.stats
 import torch
 
+from fresh_viz.signals import resize_to
 from fresh_viz.spectrum import (
     MODES,
     Reduction,
@@ -21,7 +22,6 @@ from fresh_viz.spectrum import (
     paper_spectrum,
     prepare_target,
     spectrum,
-    to_grid,
     wasserstein,
 )
 
@@ -147,9 +147,10 @@ def test_paper_mode_compares_square_grids():
 
 
 def test_resizing_for_spectra_is_torchvision_resize_and_never_clamps():
+    """`signals.resize_to` is the package's one resizer: signals (which clamp after it), spectra, saved outputs."""
     g = torch.Generator().manual_seed(4)
     y = 3 * torch.randn(2, 3, 30, 20, generator=g)  # a batch of model outputs far outside [-1, 1]
-    resized = to_grid(y, (20, 20))
+    resized = resize_to(y, (20, 20))
     # torchvision's resize on tensors, bilinear with antialias: F.interpolate with align_corners=False
     expected = torch.nn.functional.interpolate(y, size=(20, 20), mode="bilinear", antialias=True,
                                                align_corners=False)
@@ -159,8 +160,8 @@ def test_resizing_for_spectra_is_torchvision_resize_and_never_clamps():
     assert torch.equal(prepare_target(clip, "paper3d"), cube)  # the reference's 3-D resize_to_square
     frames = prepare_target(clip, "paper")
     assert frames.shape == (1, 6, 10, 10)
-    assert torch.equal(frames[:, 2], to_grid(clip[:, 2], (10, 10)))
-    assert to_grid(y, (30, 20)) is y
+    assert torch.equal(frames[:, 2], resize_to(clip[:, 2], (10, 10)))
+    assert resize_to(y, (30, 20)) is y
 
 
 def test_unknown_mode_is_refused():

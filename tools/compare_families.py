@@ -16,7 +16,8 @@ import torch
 
 from fresh_viz.state import Controls, budget_for
 from fresh_viz.ui.compare import FamilyComparison
-from fresh_viz.ui.explorer import Explorer, load_preset
+from fresh_viz.ui.explore import load_preset
+from fresh_viz.ui.page import Context
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device("cpu")
     budget = budget_for(device)
-    panel = FamilyComparison(Explorer(device, budget))
+    panel = FamilyComparison(Context(device, budget))
     controls = Controls(width=budget.width, depth=budget.depth)
     for name in args.signals.split(","):
         state = load_preset(name, budget)

@@ -3,7 +3,7 @@
     python tools/lecture_timings.py [preset ...]
 
 Calls the app's handlers the way the page does (no browser): load a preset,
-FreSh in fast mode and in the paper setting, a 300-step race, the grid check.
+FreSh in fast mode and in the paper setting, a 300-step race, the trust check.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ import time
 
 from fresh_viz.device import pick_device
 from fresh_viz.state import Controls, budget_for
-from fresh_viz.ui.explorer import Explorer, load_preset
+from fresh_viz.ui.explore import Explore, load_preset
+from fresh_viz.ui.page import Context
+from fresh_viz.ui.training import Training
 
 
 def main(presets: list[str]) -> None:
     device = pick_device()
     budget = budget_for(device)
-    explorer = Explorer(device, budget)
+    ctx = Context(device, budget)
+    explorer, training = Explore(ctx), Training(ctx)
 
     def controls(value: float | None) -> Controls:
         return Controls("siren", value, width=budget.width, depth=budget.depth)
@@ -38,10 +41,10 @@ def main(presets: list[str]) -> None:
         timed("FreSh, fast mode", lambda s=state: explorer.fresh(s, False, controls(30), quiet))
         timed("FreSh, paper setting", lambda s=state: explorer.fresh(s, True, controls(30), quiet))
         best = state.selection.best
-        last = timed("race, 300 steps", lambda s=state, v=best: list(explorer.train(s, 300, None, controls(v)))[-1])
+        last = timed("race, 300 steps", lambda s=state, v=best: list(training.train(s, 300, None, controls(v)))[-2])
         print("   ", last["train_status"])
-        grid = timed("grid check", lambda s=state, v=best: list(explorer.grid_check(s, None, controls(v)))[-1])
-        print("   ", grid["grid_status"])
+        check = timed("trust check", lambda s=state, v=best: list(training.study(s, None, None, controls(v)))[-1])
+        print("   ", check["study_status"])
 
 
 if __name__ == "__main__":

@@ -35,11 +35,12 @@ def _audio_upload(folder: Path) -> str:
 def bench_preview(device: torch.device, changes: int = 24) -> list[dict]:
     """Server compute of one slider change at the app's defaults, for an image, audio and a video:
     the whole handler (model, spectrum, figures, pictures), and the model alone."""
-    from ..ui.explorer import Explorer, load_preset, load_upload
+    from ..ui.explore import Explore, load_preset, load_upload
     from ..ui.knobs import to_slider
+    from ..ui.page import Context
 
     budget = budget_for(device)
-    explorer = Explorer(device, budget)
+    explorer = Explore(Context(device, budget))
     controls = Controls(width=budget.width, depth=budget.depth)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -50,11 +51,12 @@ def bench_preview(device: torch.device, changes: int = 24) -> list[dict]:
             knob = get_family("siren").knobs[0].for_ndim(state.signal.ndim)
             values = np.geomspace(knob.grid[0], knob.grid[-1], changes).tolist()
             positions = [to_slider(knob, v) for v in values]
-            explorer.preview_at_position(state, positions[0], controls)  # warm the caches, as a live session has
+            explorer.preview_at_position(state, to_slider(knob, 1.5 * knob.grid[-1]), controls)  # warm the sweep
             handler = [timed(lambda p=p, s=state: explorer.preview_at_position(s, p, controls), device)[0]
                        for p in positions]
-            model_only = [timed(lambda v=v, s=state: s.sweep.preview(v, 0), device)[0] for v in values]
-            rows.append({"signal": name, "grid": list(state.sweep.grid), "width": budget.width,
+            sweep = explorer.sweep(state, controls)
+            model_only = [timed(lambda v=v, w=sweep: w.preview(v, 0), device)[0] for v in values]
+            rows.append({"signal": name, "grid": list(sweep.grid), "width": budget.width,
                          "handler_median_ms": 1000 * statistics.median(handler),
                          "handler_p90_ms": 1000 * sorted(handler)[int(0.9 * len(handler))],
                          "model_median_ms": 1000 * statistics.median(model_only),

@@ -6,7 +6,7 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,24 +46,25 @@ def parse_values(text: str) -> list[float]:
     return values
 
 
-def positive_int(text: str) -> int:
+def checked_number(text: str, kind: type, what: str, valid: Callable[[float], bool], why: str) -> float:
+    """`text` read as `kind` (int or float) for argparse: "'x' is not {what}" when it is not one, `why`
+    (formatted with text and value) when `valid(value)` is false."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+    if not valid(value):
+        raise argparse.ArgumentTypeError(why.format(text=text, value=value))
     return value
+
+
+def positive_int(text: str) -> int:
+    return checked_number(text, int, "a whole number", lambda v: v >= 1, "{value} must be at least 1")
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if math.isnan(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a time from 0 seconds on")
-    return value
+    return checked_number(text, float, "a number of seconds", lambda v: not math.isnan(v) and v >= 0,
+                          "{text} is not a time from 0 seconds on")
 
 
 def add_signal_options(sub: argparse.ArgumentParser) -> None:

@@ -54,6 +54,8 @@ def merge_selections(records: list[dict], args: argparse.Namespace) -> tuple[dic
     write_csv(args.csv, SUMMARY_COLUMNS, [summary_row(r) for r in records])
     chosen = choices(records)
     if args.plot is not None:
+        from ..figures import draw_choices  # matplotlib only when a figure is asked for
+
         draw_choices(chosen, args.plot)
     errors = sum("error" in r for r in records)
     out = {"signals": len(records), "errors": errors, "csv": str(args.csv),
@@ -71,6 +73,8 @@ def merge_studies(records: list[dict], args: argparse.Namespace) -> tuple[dict, 
     write_csv(args.csv, STUDY_COLUMNS, [row for r in records for row in study_rows(r)])
     table = study_table(records)
     if args.plot is not None:
+        from ..figures import draw_study  # matplotlib only when a figure is asked for
+
         draw_study(table, args.plot)
     errors = sum("error" in r for r in records)
     out = {"signals": len(records), "errors": errors, "csv": str(args.csv),
@@ -112,56 +116,3 @@ def choices(records: list[dict]) -> dict[tuple[str, str], dict[float, int]]:
         if "error" not in record:
             counts.setdefault((record["model"], record["param"]), Counter())[record["best"]] += 1
     return {k: dict(sorted(c.items())) for k, c in counts.items()}
-
-
-def draw_choices(chosen: dict[tuple[str, str], dict[float, int]], path: Path) -> None:
-    """One bar chart per (model, param): signals per chosen value (values are grid points, so bars, not bins)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    panels = max(1, len(chosen))
-    figure = Figure(figsize=(6.4, 2.8 * panels), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    for axes, ((model, param), counts) in zip(figure.subplots(panels, 1, squeeze=False)[:, 0], chosen.items()):
-        labels = [f"{v:g}" for v in counts]
-        axes.bar(labels, list(counts.values()), color="tab:blue")
-        axes.set(title=f"{model}: FreSh's choice of {param} over {sum(counts.values())} signals",
-                 xlabel=param, ylabel="signals")
-        axes.tick_params(axis="x", labelrotation=45 if len(labels) > 12 else 0)
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-
-
-def draw_study(table: list[dict], path: Path) -> None:
-    """Per (model, param), one row of panels against the budget: regret, gain (mean and median, trained and
-    held out), the speed-up factor and the rank correlation of W with PSNR."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import NullLocator
-
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for row in table:
-        groups.setdefault((row["model"], row["param"]), []).append(row)
-    panels = [("regret", "regret", "best minus pick (dB)", ("trained", "held_out")),
-              ("gain", "gain", "pick minus default (dB)", ("trained", "held_out")),
-              ("speedup", "speed-up", "factor (behind: 0)", ("",)),
-              ("spearman", "rank correlation", "Spearman rho(W, PSNR)", ("trained", "held_out"))]
-    figure = Figure(figsize=(14, 3.2 * len(groups)), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    for axes_row, ((model, param), rows) in zip(figure.subplots(len(groups), 4, squeeze=False), groups.items()):
-        steps = [r["steps"] for r in rows]
-        for axes, (measure, title, label, sides) in zip(axes_row, panels):
-            for side, colour in zip(sides, ("tab:blue", "tab:orange")):
-                name = f"{measure}_{side}" if side else measure
-                for stat, style in (("mean", "-o"), ("median", "--s")):
-                    axes.plot(steps, [r[f"{name}_{stat}"] for r in rows], style, color=colour,
-                              label=f"{side.replace('_', '-') + ' ' if side else ''}{stat}")
-            axes.axhline(1.0 if measure == "speedup" else 0.0, color="grey", linewidth=0.8)
-            axes.set(xscale="log", xlabel="training steps", ylabel=label, title=f"{model} {param}: {title}")
-            axes.set_xticks(steps, [str(s) for s in steps], minor=False)
-            axes.xaxis.set_minor_locator(NullLocator())
-            axes.legend(fontsize="small")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)

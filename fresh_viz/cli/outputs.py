@@ -24,7 +24,7 @@ import torch
 
 from ..outputs import (
     REFERENCE_SIZES,
-    Comparison,
+    Compared,
     OutputsError,
     compare_outputs,
     crops_to_box,
@@ -75,22 +75,25 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     frames = target_frames(load_npy_file(dataset))
     outputs = read_outputs_folder(args.model_output)
     progress = verbose_progress if args.verbose else stderr_progress
-    result = compare_outputs(frames, outputs, sizes, args.mode, args.bbox, args.downscale, device, progress)
+    results = compare_outputs(frames, outputs, sizes, args.mode, args.bbox, args.downscale, device, progress)
     root, name = Path(args.results_root), dataset.stem
-    files = write_results(result, root, name, tuple(frames.shape), args.verbose)
+    files = write_results(results, root, name, tuple(frames.shape), args.verbose)
     plot_seconds = 0.0
     if args.plots:
+        from ..figures import draw_outputs  # matplotlib only when a figure is asked for
+
         start = time.perf_counter()
-        files += draw_plots(result, root / name / "plots")
+        files += draw_outputs(results, root / name / "plots")
         plot_seconds = time.perf_counter() - start
     counts = [len(files_of) for files_of in outputs.values()]
-    best = {str(n): best_of(result, n) for n in sizes}
-    out = {"dataset": name, "results_root": str(root), "mode": args.mode, "sizes": sizes, "configs": result.configs,
+    best = {str(r.size): best_of(r) for r in results}
+    seconds = sum(r.selection.seconds for r in results)
+    out = {"dataset": name, "results_root": str(root), "mode": args.mode, "sizes": sizes, "configs": list(outputs),
            "outputs": counts, "best": best,
-           "wasserstein": {str(n): result.mean(n) for n in sizes},
-           "standard_error": {str(n): result.standard_error(n) for n in sizes},
-           "files": [str(f) for f in files], "seconds": result.seconds, "plot_seconds": plot_seconds,
-           "device": result.device}
+           "wasserstein": {str(r.size): r.selection.distance for r in results},
+           "standard_error": {str(r.size): r.selection.stderr for r in results},
+           "files": [str(f) for f in files], "seconds": seconds, "plot_seconds": plot_seconds,
+           "device": results[0].selection.device}
     lines = [f"{name}: {frames.shape[0]} target frame(s) of {frames.shape[1]} x {frames.shape[2]} x "
              f"{frames.shape[3]}; {len(counts)} configurations, {sum(counts)} outputs; "
              f"spectrum mode {MODE_TITLES[args.mode]}"]
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict, str]:
     lines += [f"spectrum size {n}: best {b['configuration']}  W = {b['wasserstein']:.4f} ± {b['standard_error']:.4f}"
               for n, b in best.items()]
     lines.append(f"wrote {', '.join(str(f) for f in files[:3])}{' and plots' if args.plots else ''} "
-                 f"in {result.seconds + plot_seconds:.1f} s on {result.device}")
+                 f"in {seconds + plot_seconds:.1f} s on {out['device']}")
     return out, "\n".join(lines)
 
 
@@ -108,20 +111,24 @@ def verbose_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
-def best_of(result: Comparison, n: int) -> dict:
-    i = result.best(n)
-    return {"configuration": result.configs[i], "wasserstein": result.mean(n)[i],
-            "standard_error": result.standard_error(n)[i]}
+def best_of(result: Compared) -> dict:
+    """The lowest mean W (the first configuration on ties, as the reference), with its standard error."""
+    selection = result.selection
+    i = selection.best_index
+    return {"configuration": selection.labels[i], "wasserstein": selection.distance[i],
+            "standard_error": selection.stderr[i]}
 
 
-def write_results(result: Comparison, root: Path, name: str, shape: tuple[int, ...], verbose: bool) -> list[Path]:
+def write_results(results: list[Compared], root: Path, name: str, shape: tuple[int, ...],
+                  verbose: bool) -> list[Path]:
     """wasserstein_best.csv, wasserstein_all.csv (rows added) and <name>/log.txt (replaced), as the reference."""
     log = root / name / "log.txt"
     log.parent.mkdir(parents=True, exist_ok=True)
     lines, best_rows, all_rows = [], [], []
-    for n in result.sizes:
-        means, errors, best = result.mean(n), result.standard_error(n), best_of(result, n)
-        for config, distances, mean, error in zip(result.configs, result.distances[n], means, errors):
+    for result in results:
+        n, selection, best = result.size, result.selection, best_of(result)
+        rows = zip(selection.labels, result.distances(), selection.distance, selection.stderr)
+        for config, distances, mean, error in rows:
             if verbose:
                 lines += [f"Dataset shape {shape}", "Computing distances..."]
             lines.append(f"*** {config} ***")
@@ -163,39 +170,3 @@ def append_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writeheader()
         writer.writerows(existing + rows)
     os.replace(partial, path)
-
-
-def draw_plots(result: Comparison, folder: Path) -> list[Path]:
-    """One figure per configuration, a panel per spectrum size: the compared target spectrum (black) and each
-    output's (red), normalised.  One figure is drawn into again for every configuration (its artists updated,
-    not rebuilt), small and with fast PNG compression, so the plots cost about what the comparison costs."""
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(3.2 * len(result.sizes), 2.6), dpi=72)
-    FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.8, wspace=0.25)
-    panels = []
-    for axes, n in zip(figure.subplots(1, len(result.sizes), squeeze=False)[0], result.sizes):
-        outputs = axes.add_collection(LineCollection([], colors="tab:red", alpha=0.35, linewidths=0.8))
-        (target,) = axes.plot(result.target_spectra[n].numpy(), color="black", linewidth=1.5)
-        axes.set(xlim=(0, n - 1), xlabel="frequency bin")
-        panels.append((n, axes, outputs, result.target_spectra[n].max().item()))
-    panels[0][1].set_ylabel("share of |DFT|")
-    folder.mkdir(parents=True, exist_ok=True)
-    means = {n: result.mean(n) for n in result.sizes}
-    errors = {n: result.standard_error(n) for n in result.sizes}
-    written = []
-    for c, config in enumerate(result.configs):
-        for n, axes, outputs, target_top in panels:
-            spectra = result.spectra[n][c].numpy()  # (outputs, n)
-            outputs.set_segments([np.column_stack([np.arange(n), s]) for s in spectra])
-            axes.set_ylim(0, 1.05 * max(spectra.max(), target_top))
-            axes.set_title(f"size {n}: W = {means[n][c]:.3f} ± {errors[n][c]:.3f}", fontsize=9)
-        figure.suptitle(f"{config}: target and {len(spectra)} outputs", fontsize=10)
-        path = folder / f"{config}.png"
-        figure.savefig(path, pil_kwargs={"compress_level": 1})
-        written.append(path)
-    return written

@@ -19,6 +19,8 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--width", type=positive_int, default=None)
     sub.add_argument("--depth", type=positive_int, default=None)
     sub.add_argument("--max-steps", type=positive_int, default=None, help="cap on training steps")
+    sub.add_argument("--preview-workers", type=positive_int, default=None,
+                     help="previews computed at once (default 1; the queue holds the rest)")
     sub.add_argument("--device", default=None)
 
 
@@ -27,7 +29,8 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
     from ..ui import build_app, serve
 
     budget = budget_for(device)
-    changes = {"size": args.size, "width": args.width, "depth": args.depth, "max_steps": args.max_steps}
+    changes = {"size": args.size, "width": args.width, "depth": args.depth, "max_steps": args.max_steps,
+               "preview_workers": args.preview_workers}
     budget = replace(budget, **{k: v for k, v in changes.items() if v is not None})
     if budget.steps > budget.max_steps:
         budget = replace(budget, steps=budget.max_steps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -329,14 +329,34 @@ class OutOfTime(RuntimeError):
     """A wall-time cap was reached in the middle of a piece of work."""
 
 
-def render(model: INR, coords: torch.Tensor, chunk: int = 16384, deadline: float | None = None) -> torch.Tensor:
+def render(model: INR | Callable[[torch.Tensor], torch.Tensor], coords: torch.Tensor, chunk: int = 16384,
+           deadline: float | None = None, what: str | None = None) -> torch.Tensor:
     """Evaluate over all coordinates in chunks of points: coords (P, d) -> (E, C, P).
 
+    model: an `INR` ensemble, points (p, d) -> (E, p, C).  With `what` (its name in messages), any
+    callable mapping points (p, d) -> (p, C) or (p,), such as a network of the user's: each chunk's
+    result is checked, read as a one-member ensemble in float32 on the coordinates' device, and the
+    whole output must be finite (a ValueError says what is wrong).
     deadline: a time.perf_counter() value; a chunk that would start after it raises OutOfTime,
     so a cap holds inside one large evaluation too."""
     outputs = []
     for i in range(0, coords.shape[0], chunk):
         if deadline is not None and time.perf_counter() > deadline:
             raise OutOfTime(f"the time cap was reached after {i} of {coords.shape[0]} points")
-        outputs.append(model(coords[i : i + chunk]))
-    return torch.cat(outputs, dim=1).transpose(1, 2)
+        points = coords[i : i + chunk]
+        out = model(points)
+        outputs.append(out if what is None else checked(out, len(points), what)[None].to(coords.device, torch.float32))
+    output = torch.cat(outputs, dim=1).transpose(1, 2)
+    if what is not None and not torch.isfinite(output).all():
+        raise ValueError(f"{what} produced NaN or infinite values")
+    return output
+
+
+def checked(out: object, points: int, what: str) -> torch.Tensor:
+    """A user's network's output for `points` points as (points, C), or a ValueError saying what is wrong."""
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{what} returned {type(out).__name__}; expected a tensor shaped (P, C)")
+    out = out[:, None] if out.dim() == 1 else out
+    if out.dim() != 2 or out.shape[0] != points:
+        raise ValueError(f"{what} mapped {points} points to shape {tuple(out.shape)}; expected ({points}, C)")
+    return out

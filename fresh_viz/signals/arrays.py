@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -13,27 +14,49 @@ from .core import KIND_NDIM, MAX_ARRAY_ELEMENTS, Signal, SignalError, to_unit_ra
 ARRAY_SUFFIXES = {".npy"}
 
 
-def load_npy(path: Path) -> np.ndarray:
-    """A numeric array from a .npy file, never unpickling; shape checked from the header."""
-    with path.open("rb") as handle:
-        try:
-            version = np.lib.format.read_magic(handle)
-            if version not in ((1, 0), (2, 0)):
-                raise ValueError(f"unsupported .npy version {version}")
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                np.lib.format.read_array_header_2_0
-            header = read_header(handle, max_header_size=10_000)
-        except (ValueError, OSError, SyntaxError) as err:
-            raise SignalError(f"{path.name} is not a valid .npy file ({err})") from err
-    shape, _, dtype = header
+MAX_HEADER_BYTES = 10_000
+
+
+def read_npy_header(handle: BinaryIO, name: str, error: type[ValueError] = SignalError
+                    ) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of a .npy stream, checked before any data is read: real numbers only, never pickles.
+    Problems raise `error` (a signal's `SignalError` here; saved outputs pass their own)."""
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unsupported .npy version {version}")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(handle, max_header_size=MAX_HEADER_BYTES)
+    except (ValueError, OSError, SyntaxError, EOFError) as err:
+        raise error(f"{name} is not a valid .npy file ({err})") from None
     if dtype.hasobject:
-        raise SignalError(f"{path.name} holds Python objects (pickled data); only numeric arrays are accepted")
-    if math.prod(shape) > MAX_ARRAY_ELEMENTS:
-        raise SignalError(f"{path.name} has {math.prod(shape):,} elements; the limit is {MAX_ARRAY_ELEMENTS:,}")
-    try:  # mapped, not read: the float32 signal is the only copy made in memory
-        return np.load(path, allow_pickle=False, mmap_mode="r")
-    except (ValueError, OSError) as err:
-        raise SignalError(f"{path.name} could not be read ({err})") from err
+        raise error(f"{name} holds Python objects (pickled data); only numeric arrays are read")
+    if dtype.kind not in "biuf":
+        raise error(f"{name} holds {dtype} values; only real numbers are read")
+    return tuple(shape), dtype
+
+
+def map_npy(path: Path, error: type[ValueError] = SignalError, max_elements: int | None = None) -> np.ndarray:
+    """A numeric .npy file, memory-mapped (data is read when used), never unpickled; the header is checked
+    first (`read_npy_header`), and its element count against `max_elements` when given."""
+    try:
+        with path.open("rb") as handle:
+            shape, _ = read_npy_header(handle, path.name, error)
+        if max_elements is not None and math.prod(shape) > max_elements:
+            raise error(f"{path.name} has {math.prod(shape):,} elements; the limit is {max_elements:,}")
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except OSError as err:
+        raise error(f"{path.name} could not be read ({err.strerror or err})") from None
+    except ValueError as err:
+        if isinstance(err, error):
+            raise
+        raise error(f"{path.name} could not be read ({err})") from None
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """A numeric array from a .npy file for a signal, never unpickling; shape checked from the header.
+    Mapped, not read: the float32 signal is the only copy made in memory."""
+    return map_npy(path, SignalError, MAX_ARRAY_ELEMENTS)
 
 
 def signal_from_array(array: np.ndarray, name: str = "array") -> Signal:

@@ -8,6 +8,7 @@ are in [-1, 1] along every spatial axis (see `grid_coords`).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,18 +128,25 @@ def resize_longest(values: torch.Tensor, size: int, axes: int | None = None) -> 
     target = tuple(spatial[: len(spatial) - axes]) + tuple(max(1, round(s * scale)) for s in resized)
     if target == tuple(spatial):
         return values
-    return resize_to(values, target)
+    return resize_to(values, target).clamp(-1.0, 1.0)  # a signal stays in [-1, 1]
 
 
 def resize_to(values: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-    """Resize (C, *spatial) to (C, *shape); antialiased when shrinking images."""
-    if tuple(values.shape[1:]) == tuple(shape):
+    """Resize (..., C, *spatial) to (..., C, *shape), the last len(shape) axes being spatial: the one resizer
+    of the package (signals, the analysis grid of spectra, saved outputs).  As the FreSh reference resizes:
+    bilinear with antialiasing for 2-D (torchvision's `resize` on tensors), trilinear for 3-D, linear for
+    1-D; no clamping, so a model's output keeps its values."""
+    shape = tuple(shape)
+    spatial = tuple(values.shape[values.dim() - len(shape):])
+    if spatial == shape:
         return values
-    x = values.unsqueeze(0)
-    if len(shape) == 1:
-        out = F.interpolate(x, size=shape, mode="linear", align_corners=False)
-    elif len(shape) == 2:
-        out = F.interpolate(x, size=shape, mode="bilinear", align_corners=False, antialias=True)
-    else:
-        out = F.interpolate(x, size=shape, mode="trilinear", align_corners=False)
-    return out.squeeze(0).clamp(-1.0, 1.0)
+    lead = values.shape[: values.dim() - len(shape)]
+    flat = values.reshape(-1, *lead[-1:], *spatial)
+    interpolation = {1: "linear", 2: "bilinear", 3: "trilinear"}[len(shape)]
+    out = F.interpolate(flat, size=shape, mode=interpolation, align_corners=False, antialias=len(shape) == 2)
+    return out.reshape(*lead, *shape)
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key that orders digit runs by value: 2.npy before 10.npy."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))

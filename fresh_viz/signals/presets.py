@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .core import Signal, SignalError, to_unit_range
+from .load import load_signal
 
 PHOTOS = ("astronaut", "coffee", "grass")  # PNG files in assets/photos/ (fresh_viz.assets once installed)
 
@@ -19,44 +20,24 @@ class Preset:
     title: str
     kind: str
     about: str  # what it is; the licence for photographs
-    guide: str  # what to try and what to look for, for a class
 
 
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         Preset("astronaut", "Astronaut (photo)", "image",
-               "Eileen Collins, NASA; public domain (via scikit-image's sample data).",
-               "A photograph: most energy is at low frequencies, with edges and texture on top. Press Run FreSh: "
-               "it picks an ω₀ above the default 30. Then Train both and watch the tuned model pull ahead on the "
-               "solid lines, while the dashed held-out lines stay closer together."),
+               "Eileen Collins, NASA; public domain (via scikit-image's sample data)."),
         Preset("coffee", "Coffee (photo)", "image",
-               "A cup of coffee by Rachel Michetti; CC0 (via scikit-image's sample data). Not square.",
-               "A smoother photograph than the astronaut. Compare the ω₀ FreSh picks here with the astronaut's: "
-               "less detail, a lower value."),
+               "A cup of coffee by Rachel Michetti; CC0 (via scikit-image's sample data). Not square."),
         Preset("grass", "Grass (texture)", "image",
-               "A high-frequency grass texture from CC0Textures; CC0 (via scikit-image's sample data).",
-               "Almost all detail is fine texture. Drag ω₀ from 30 to 150 and watch the red spectrum slide right "
-               "onto the blue one; W drops. The default model learns this texture slowly: spectral bias."),
+               "A high-frequency grass texture from CC0Textures; CC0 (via scikit-image's sample data)."),
         Preset("zoneplate", "Zone plate (chirp)", "image",
-               "cos(a r^2): the local frequency grows linearly from the centre to just below Nyquist in the corners.",
-               "Every frequency, from the centre outwards. Drag ω₀ up and watch the model's spectrum move right. "
-               "Its energy reaches Nyquist, so FreSh's choice sits at the top of the grid; train both and run the "
-               "grid-search check: here the spectral match overshoots what trains best, a limit worth showing."),
-        Preset("siemens", "Siemens star", "image", "36 black and white sectors: sharp edges at every angle.",
-               "Sharp edges at every angle. Switch the spectrum mode between paper and radial: the paper mode's "
-               "diagonal bins treat two of the four diagonal directions differently."),
-        Preset("blobs", "Smooth blobs", "image", "A few wide Gaussians: almost all energy at low frequencies.",
-               "Almost nothing but low frequencies. FreSh picks the lowest ω₀ on the grid; a high ω₀ puts the "
-               "model's energy far to the right of the target's."),
-        Preset("chirp", "Chirp (audio)", "audio", "One second of a sine sweeping from 50 Hz to 2 kHz, 8 kHz rate.",
-               "A sweep from 50 Hz to 2 kHz. Audio needs ω₀ in the thousands: the slider is logarithmic. "
-               "FreSh finds the value whose spectrum covers the sweep's band."),
-        Preset("sines", "Three sines (audio)", "audio", "220, 660 and 1760 Hz, half a second at 8 kHz.",
-               "Three pure tones: three spikes in the spectrum. Watch how the untrained model's smooth spectrum "
-               "can only match their spread, not the spikes themselves."),
-        Preset("orbit", "Orbiting dot (video)", "video", "16 frames of a bright dot circling over a grating.",
-               "A short clip, fitted as one 3-D signal (time, height, width). The spectrum pools all three axes."),
+               "cos(a r^2): the local frequency grows linearly from the centre to just below Nyquist in the corners."),
+        Preset("siemens", "Siemens star", "image", "36 black and white sectors: sharp edges at every angle."),
+        Preset("blobs", "Smooth blobs", "image", "A few wide Gaussians: almost all energy at low frequencies."),
+        Preset("chirp", "Chirp (audio)", "audio", "One second of a sine sweeping from 50 Hz to 2 kHz, 8 kHz rate."),
+        Preset("sines", "Three sines (audio)", "audio", "220, 660 and 1760 Hz, half a second at 8 kHz."),
+        Preset("orbit", "Orbiting dot (video)", "video", "16 frames of a bright dot circling over a grating."),
     ]
 }
 
@@ -66,8 +47,6 @@ def make_preset(name: str, size: int = 256) -> Signal:
     if name not in PRESETS:
         raise SignalError(f"unknown preset '{name}'; choose from {', '.join(PRESETS)}")
     if name in PHOTOS:
-        from . import load_signal  # the loaders sit above the presets
-
         with resources.as_file(resources.files("fresh_viz.assets") / "photos" / f"{name}.png") as path:
             return load_signal(path, size)
     if name == "chirp":
