@@ -124,7 +124,7 @@ def run_study(signal: Signal, family: str = "siren", budgets: Sequence[int] = (1
 
     Record: {"signal", "model", "param", "values", "distance", "stderr", "pick", "default", "budgets":
     [{"steps", "train_psnr", "test_psnr", "default", "best", "regret", "gain", "spearman", "speedup"
-    [, "rules"]}], "speedup", "curve", ...}; see README "Prediction against outcome".
+    [, "rules"]}], "speedup", "curve", ...}; see docs/cli.md, "study".
     """
     budgets = check_budgets(budgets)
     for rule in rules:  # an unknown name fails before any work

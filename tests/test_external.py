@@ -17,7 +17,7 @@ from fresh_viz.fresh import select_embedding
 from fresh_viz.models import build
 from fresh_viz.signals import Signal, make_preset
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "library.md"
 
 
 class WrappedSiren(nn.Module):

@@ -54,7 +54,7 @@ class HashGrid(EncodedMLP):
     geometry, directions = 16, 16  # the geometry layer's outputs; spherical harmonics of degree 4
     init_range = 1e-2  # the fork's hashmap_high_values
     # The fork's own N_max grid is not published; these cover the minima measured on the bundled
-    # photos, presets and audio clips (README, "Model families").
+    # photos, presets and audio clips (docs/families.md).
     knobs = (
         Knob("finest_resolution", "N_max", 2048.0, integer_log_grid(16, 16384, 20), 2.0, 65536.0, 1.0, log=True,
              integer=True, audio=Knob("finest_resolution", "N_max", 2048.0, integer_log_grid(16, 65536, 20), 2.0,

@@ -54,7 +54,7 @@ class Wire(INR):
 
     name, title, lr = "wire", "WIRE", 1e-3
     # The reference has no FreSh grid for WIRE; these cover the minima measured on the bundled photos,
-    # presets and audio clips (README, "Model families").
+    # presets and audio clips (docs/families.md).
     knobs = (
         Knob("omega0", "ω₀", 20.0, log_grid(1, 100, 20), 0.1, 300.0, 0.1, log=True,
              audio=Knob("omega0", "ω₀", 20.0, log_grid(10, 10000, 20), 1.0, 30000.0, 1.0, log=True)),
