@@ -22,8 +22,8 @@ from api import reply
 from media_files import big_gif, encoded_audio, long_wav, pattern_clip
 
 from fresh_viz.models import FAMILIES
-from fresh_viz.ui.knobs import to_slider
 from fresh_viz.ui.explore import UPLOAD_TYPES
+from fresh_viz.ui.knobs import to_slider
 
 pytestmark = pytest.mark.slow
 REPORT = "media_server.json"  # what the `report` fixture writes to artifacts/
