@@ -3,17 +3,19 @@
     python tools/classroom.py [--students 30] [--seconds 60] [--racers 3] [--preview-workers 1] [--json OUT.json]
 
 Starts `python -m fresh_viz serve` at the app's CPU defaults pinned to one core (`taskset -c 0`,
-as a 1-vCPU Space), and runs the students' clients on the other cores. Each student is a
-`gradio_client` session that opens a preset (the class follows the lecturer: one preset for
-everyone), then drags ω₀ as a lecture asks ("from 30 up to 150"): a preview request, an answer,
-0.3 s, the next slider step; a third of them press Run FreSh once, and `--racers` of them start
-a race. Reports p50 / p90 / max per request kind, errors, the server's CPU time per preview
-(measured alone, before the class), and the preview cache's hit rate (the app's /stats).
+as a 1-vCPU Space), and runs the students on the other cores. Each student is a session of a light
+asyncio client of Gradio's queue API (30 `gradio_client` sessions saturate a client core of their
+own and then measure themselves). The class follows the lecturer: everyone opens one preset, then
+drags ω₀ as a lecture asks ("from 30 up to 150"): a preview request, its answer, 0.3 s, the next
+slider step; a third of them press Run FreSh once, and `--racers` of them start a race. Reports
+p50 / p90 / max per request kind, errors, the server's CPU time per preview (one student alone,
+before the class) and the shared caches' hit rates (the app's /stats).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -21,13 +23,14 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import urllib.request
+import uuid
 
+import httpx
 import psutil
 import torch
-from gradio_client import Client
 
 from fresh_viz.models import FAMILIES
 from fresh_viz.state import budget_for
@@ -69,8 +72,10 @@ def start_server(port: int, preview_workers: int) -> subprocess.Popen:
     if preview_workers != 1:  # the app's default; older checkouts have no such flag
         command += ["--preview-workers", str(preview_workers)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    server = subprocess.Popen(["taskset", "-c", "0", *command], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    # Started outside the checkout, so that PYTHONPATH (another checkout, for a before-and-after) decides
+    # which fresh_viz serves.
+    server = subprocess.Popen(["taskset", "-c", "0", *command], env=env, cwd=tempfile.gettempdir(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(240):
         try:
@@ -82,32 +87,72 @@ def start_server(port: int, preview_workers: int) -> subprocess.Popen:
     raise RuntimeError("the app did not start")
 
 
+class Session:
+    """One student: Gradio's queue API over one HTTP connection pool (join, then read the event stream)."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, endpoints: dict[str, int]):
+        self.http, self.url, self.endpoints = http, url, endpoints
+        self.hash = uuid.uuid4().hex[:11]
+
+    async def call(self, api_name: str, *data) -> list:
+        fn = self.endpoints[api_name]
+        inputs = [*data, *controls(KNOB.default).values()]
+        if api_name != "choose_preset":
+            inputs = [None, *inputs]  # the session state comes first; the server keeps it by session_hash
+        joined = await self.http.post(f"{self.url}gradio_api/queue/join",
+                                      json={"data": inputs, "fn_index": fn, "session_hash": self.hash,
+                                            "event_data": None, "trigger_id": None})
+        joined.raise_for_status()
+        event = joined.json()["event_id"]
+        async with self.http.stream("GET", f"{self.url}gradio_api/queue/data",
+                                    params={"session_hash": self.hash}) as stream:
+            async for line in stream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") == event and message["msg"] == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(str(message.get("output"))[:200])
+                    return message["output"]["data"]
+        raise RuntimeError(f"the stream closed before {api_name} completed")
+
+
+def endpoint_indices(url: str) -> dict[str, int]:
+    config = httpx.get(f"{url}config", timeout=30).json()
+    return {d["api_name"]: d["id"] for d in config["dependencies"] if d.get("api_name")}
+
+
 def cpu_per_preview(url: str, process: psutil.Process, count: int = 20) -> dict:
-    """Server CPU seconds per preview, one student alone, each request answered before the next."""
-    client = Client(url, verbose=False, download_files=False)
-    client.predict(PRESET, **controls(KNOB.default), api_name="/choose_preset")
-    positions = [to_slider(KNOB, v) for v in (40, 50, 60, 70, 80, 90, 100, 110, 120, 130)] * 2
-    latencies = []
-    before = sum(process.cpu_times()[:2])
-    for p in positions[:count]:
-        start = time.perf_counter()
-        client.predict(p, **controls(KNOB.default), api_name="/preview")
-        latencies.append(time.perf_counter() - start)
-    spent = sum(process.cpu_times()[:2]) - before
-    return {"previews": count, "cpu_ms_per_preview": round(1000 * spent / count, 1), "alone": percentiles(latencies)}
+    """Server CPU seconds per preview, one student alone, each request answered before the next: half of
+    the values asked twice (the second time shared from the cache), as a drag back and forth does."""
+
+    async def run() -> dict:
+        async with httpx.AsyncClient(timeout=120) as http:
+            me = Session(http, url, endpoint_indices(url))
+            await me.call("choose_preset", PRESET)
+            positions = [to_slider(KNOB, v) for v in (40, 50, 60, 70, 80, 90, 100, 110, 120, 130)] * 2
+            latencies = []
+            before = sum(process.cpu_times()[:2])
+            for p in positions[:count]:
+                start = time.perf_counter()
+                await me.call("preview", p)
+                latencies.append(time.perf_counter() - start)
+            spent = sum(process.cpu_times()[:2]) - before
+            return {"previews": count, "cpu_ms_per_preview": round(1000 * spent / count, 1),
+                    "alone": percentiles(latencies)}
+
+    return asyncio.run(run())
 
 
-def student(url: str, index: int, seconds: float, presses_fresh: bool, races: bool, steps: int,
-            record: dict[str, list[float]], errors: list[str], lock: threading.Lock) -> None:
+async def student(me: Session, index: int, seconds: float, presses_fresh: bool, races: bool, steps: int,
+                  record: dict[str, list[float]], errors: list[str]) -> None:
     rng = random.Random(index)
     try:
-        client = Client(url, verbose=False, download_files=False)
         start = time.perf_counter()
-        client.predict(PRESET, **controls(KNOB.default), api_name="/choose_preset")
-        with lock:
-            record["open"].append(time.perf_counter() - start)
+        await me.call("choose_preset", PRESET)
+        record["open"].append(time.perf_counter() - start)
         end = time.perf_counter() + seconds
-        race = client.submit(steps, 0.0, **controls(KNOB.default), api_name="/train") if races else None
+        race = asyncio.create_task(me.call("train", steps, 0.0)) if races else None
         race_start = time.perf_counter()
         fresh_at = time.perf_counter() + rng.uniform(3, seconds / 2) if presses_fresh else None
         positions = drag(rng)
@@ -115,24 +160,43 @@ def student(url: str, index: int, seconds: float, presses_fresh: bool, races: bo
         while time.perf_counter() < end:
             if fresh_at is not None and time.perf_counter() >= fresh_at:
                 t = time.perf_counter()
-                client.predict(False, **controls(KNOB.default), api_name="/fresh")
-                with lock:
-                    record["fresh"].append(time.perf_counter() - t)
+                await me.call("fresh", False)
+                record["fresh"].append(time.perf_counter() - t)
                 fresh_at = None
                 continue
             t = time.perf_counter()
-            client.predict(positions[i % len(positions)], **controls(KNOB.default), api_name="/preview")
-            with lock:
-                record["preview"].append(time.perf_counter() - t)
+            await me.call("preview", positions[i % len(positions)])
+            record["preview"].append(time.perf_counter() - t)
             i += 1
-            time.sleep(0.3)
+            await asyncio.sleep(0.3)
         if race is not None:
-            race.result(timeout=600)
-            with lock:
-                record["race"].append(time.perf_counter() - race_start)
+            await asyncio.wait_for(race, timeout=600)
+            record["race"].append(time.perf_counter() - race_start)
     except Exception as err:  # noqa: BLE001 (every failure is a finding of the run)
-        with lock:
-            errors.append(f"student {index}: {type(err).__name__}: {err}"[:300])
+        errors.append(f"student {index}: {type(err).__name__}: {err}"[:300])
+
+
+async def lecture(url: str, students: int, seconds: float, pressers: set[int], racers: set[int],
+                  record: dict[str, list[float]], errors: list[str]) -> None:
+    endpoints = endpoint_indices(url)
+    limits = httpx.Limits(max_connections=4 * students, max_keepalive_connections=2 * students)
+    async with httpx.AsyncClient(timeout=600, limits=limits) as http:
+        tasks = []
+        for i in range(students):
+            me = Session(http, url, endpoints)
+            tasks.append(asyncio.create_task(student(me, i, seconds, i in pressers, i in racers, BUDGET.steps,
+                                                     record, errors)))
+            await asyncio.sleep(0.05)  # a class opening the page over a second or two
+        await asyncio.gather(*tasks)
+
+
+def stats_result(url: str, started: httpx.Response) -> dict:
+    """The /stats endpoint's reply, through Gradio's two-step REST call."""
+    event = started.json()["event_id"]
+    for line in httpx.get(f"{url}gradio_api/call/stats/{event}", timeout=30).text.splitlines():
+        if line.startswith("data:"):
+            return json.loads(line[5:])[0]
+    return {}
 
 
 def main() -> None:
@@ -155,25 +219,15 @@ def main() -> None:
         alone = cpu_per_preview(url, process)
         record: dict[str, list[float]] = {"open": [], "preview": [], "fresh": [], "race": []}
         errors: list[str] = []
-        lock = threading.Lock()
         pressers = set(range(0, args.students, 3))
         racers = set(range(1, args.students, max(1, args.students // max(1, args.racers)))[: args.racers])
-        steps = BUDGET.steps
-        threads = [threading.Thread(target=student, args=(url, i, args.seconds, i in pressers, i in racers, steps,
-                                                          record, errors, lock)) for i in range(args.students)]
         cpu_before = sum(process.cpu_times()[:2])
         wall = time.perf_counter()
-        for thread in threads:
-            thread.start()
-            time.sleep(0.05)  # a class opening the page over a second or two
-        for thread in threads:
-            thread.join()
+        asyncio.run(lecture(url, args.students, args.seconds, pressers, racers, record, errors))
         wall = time.perf_counter() - wall
         server_cpu = sum(process.cpu_times()[:2]) - cpu_before
-        try:
-            stats = Client(url, verbose=False, download_files=False).predict(api_name="/stats")
-        except Exception:  # noqa: BLE001 (an app without /stats: the code before the shared caches)
-            stats = None
+        stats = httpx.post(f"{url}gradio_api/call/stats", json={"data": []}, timeout=30)
+        stats = stats_result(url, stats) if stats.status_code == 200 else None  # older apps have no /stats
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -181,7 +235,7 @@ def main() -> None:
               "preview_workers": args.preview_workers,
               "server_core": 0, "alone": alone, **{kind: percentiles(v) for kind, v in record.items()},
               "errors": errors, "server_cpu_share": round(server_cpu / wall, 2),
-              "stats": json.loads(stats) if isinstance(stats, str) else stats}
+              "stats": stats}
     print(json.dumps(report, indent=1))
     if args.json:
         with open(args.json, "w") as handle:

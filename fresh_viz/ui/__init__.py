@@ -4,6 +4,8 @@ math lives in the library below; this package only connects widgets to it."""
 
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 import torch
 
@@ -103,7 +105,10 @@ def wire(demo: gr.Blocks, page: Page, ctx: Context, tabs: dict) -> None:
 def serve(demo: gr.Blocks, **launch_options) -> gr.Blocks:
     """Queue and launch `demo` with the app's limits; returns it (for `close()`).
 
-    Uploads are capped in size; no path outside Gradio's own cache is served."""
+    Uploads are capped in size; no path outside Gradio's own cache is served.  Gradio summarises its log
+    of events (up to 10,000) with pandas after every event unless told otherwise: for a class, thousands
+    of previews, that cost grows with the log, so it is summarised every 1,000 events instead."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")  # read when the queue is made
     demo.queue(max_size=QUEUE_SIZE).launch(max_file_size="50mb", css=CSS, state_session_capacity=SESSIONS_KEPT,
                                            **launch_options)
     return demo

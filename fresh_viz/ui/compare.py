@@ -13,7 +13,7 @@ from ..fresh import Progress, Selection, Sweep, select_embedding
 from ..models import FAMILIES, build, tuned_knob
 from ..state import Controls, Session
 from ..train import fit
-from .page import GPU_SECONDS, Context, Page, on_gpu
+from .page import GPU_SECONDS, Context, Page, in_background, on_gpu
 from .prose import COMPARE_INTRO
 from .training import UI_INTERVAL
 
@@ -81,8 +81,8 @@ class FamilyComparison:
             model = build(name, signal.ndim, signal.channels, [controls.seed], controls.width, controls.depth,
                           values, device, shape=signal.spatial_shape)
             label = f"{family.title} {knob.label}={selection.best:g}"
-            runs[label] = fit(model, signal.values, total, None, max(1, total // 50), seed=controls.seed,
-                              max_seconds=self.ctx.budget.max_seconds)
+            runs[label] = in_background(fit(model, signal.values, total, None, max(1, total // 50),
+                                            seed=controls.seed, max_seconds=self.ctx.budget.max_seconds))
         curves: dict[str, list] = {label: [] for label in runs}
         live = dict(runs)
         last_shown = 0.0

@@ -162,17 +162,23 @@ class Explore:
                 "cdf": plots.cdf_figure(result.target_spectrum, result.spectrum, result.distance)}
 
     def dft(self, state: Session, controls: Controls) -> str | None:
-        """The target's and the model's log |DFT| with the bins drawn over them (images only)."""
-        sweep = self.sweep(state, controls)
-        if len(sweep.grid) != 2:
+        """The target's and the model's log |DFT| with the bins drawn over them (images only); shared
+        between sessions like the preview."""
+        if state.signal.ndim != 2:
             return None
-        key = ("dft", state.key, controls.bins, controls.mode)
+        values = controls.knob_values(state.signal.ndim)
+        key = ("dft", state.key, controls.family, tuple(values.items()), controls.seed, controls.bins,
+               controls.mode, controls.width, controls.depth)
+        return self.ctx.previews.get(key, lambda: self.compute_dft(state, controls))
+
+    def compute_dft(self, state: Session, controls: Controls) -> str:
+        sweep = self.sweep(state, controls)
 
         def target_view() -> tuple[np.ndarray, torch.Tensor]:  # fixed while the signal and bins are
             bin_map = Reduction(sweep.grid, controls.mode).index  # over the full DFT, as the picture shows it
             return plots.dft_picture(sweep.target, bin_map, controls.bins), bin_map
 
-        target, bin_map = self.ctx.previews.get(key, target_view)
+        target, bin_map = self.ctx.previews.get(("dft target", state.key, controls.bins, controls.mode), target_view)
         values = controls.knob_values(state.signal.ndim)
         output = sweep.preview(values[controls.knob(state.signal.ndim).name], controls.seed,
                                controls.other_values(state.signal.ndim)).output
@@ -217,12 +223,14 @@ class Explore:
             visible=True, value=round(window.start, 3), maximum=window.total,
             label=f"Window start (s): analysing {window.duration:.2f} s of {window.total:.2f} s")
         shown = replace(controls, value=knob.default if controls.value is None else controls.value)
-        return {"session": state, "target_image": self.ctx.picture(signal.values, signal.kind),
-                "signal_info": f"**{signal.describe()}** ({state.source})\n\n{guide}",
+        played = signal.kind in ("audio", "video")  # an image has no player: its output is not rendered twice
+        return {"session": state, "signal_info": f"**{signal.describe()}** ({state.source})\n\n{guide}",
+                "target_image": self.ctx.previews.get(("target", state.key),
+                                                      lambda: self.ctx.picture(signal.values, signal.kind)),
                 "preset": gr.update(value=state.preset), "audio_start": start, **knob_updates(knob, controls.value),
                 **self.preview(state, controls), "dft": self.dft(state, shown),
-                **self.ctx.players(signal, target=signal.values, output=self.untrained_output(signal, shown),
-                                   default=None, fresh=None)}
+                **self.ctx.players(signal, target=signal.values if played else None, default=None, fresh=None,
+                                   output=self.untrained_output(signal, shown) if played else None)}
 
     def choose_preset(self, name: str, controls: Controls) -> dict:
         return self.show_signal(load_preset(name, self.ctx.budget), replace(controls, value=None))

@@ -9,14 +9,18 @@ that way: no per-property validation), which go to the browser as they are.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import inspect
 import json
+import os
+import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import gradio as gr
 import torch
@@ -28,6 +32,7 @@ from ..signals import Signal
 from ..state import Budget
 from .files import OutputFiles
 
+T = TypeVar("T")
 CLIENT_UNSEEN = ("session", "extend_button")  # outputs an API client never receives: the state and buttons
 CONTROLS = {"family": "family", "value": "param_value", "second": "second", "seed": "seed", "bins": "bins",
             "mode": "mode", "width": "width", "depth": "depth", "log_y": "log_y"}  # Controls field -> widget
@@ -78,6 +83,47 @@ def spent_quota(err: Exception) -> bool:
     """Whether ZeroGPU refused a call for lack of GPU time (its errors say "quota") or of a free GPU."""
     text = str(err).lower()
     return "quota" in text or "no gpu" in text
+
+
+def in_background(items: Iterator[T], niceness: int = 10) -> Iterator[T]:
+    """Yield what `items` yields (training reports), computing it in a thread of its own at a lower CPU
+    priority (nice +10, Linux; elsewhere unchanged): on a small server a race then gives way to the
+    previews of a class instead of sharing the core with them evenly.  When the consumer stops (Stop,
+    a closed tab), the thread stops after its current item."""
+    handed: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)  # this thread only
+        try:
+            for item in items:
+                if not hand(("item", item)):
+                    return
+            hand(("done", None))
+        except Exception as err:  # noqa: BLE001 (raised again in the consumer's thread)
+            hand(("error", err))
+
+    threading.Thread(target=produce, daemon=True, name="fresh-viz-training").start()
+    try:
+        while True:
+            kind, item = handed.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 class SharedCache:

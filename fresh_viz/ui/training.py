@@ -16,7 +16,7 @@ from ..state import Controls, Session
 from ..study import run_study
 from ..train import fit
 from .explore import add_players
-from .page import GPU_SECONDS, Context, Page, on_gpu
+from .page import GPU_SECONDS, Context, Page, in_background, on_gpu
 from .prose import RACE_INTRO, RULES_NOTE, TRADE_OFF_GUIDE, TRUST_INTRO
 
 UI_INTERVAL = 0.3  # seconds between training updates on screen
@@ -59,8 +59,9 @@ class Training:
         target = signal.values.to(device)
         total = max(1, min(int(steps), self.ctx.budget.max_steps))
         last_shown = 0.0
-        for report in fit(model, signal.values, total, lr if lr and lr > 0 else None, max(1, total // 100),
-                          seed=controls.seed, max_seconds=self.ctx.budget.max_seconds):
+        for report in in_background(fit(model, signal.values, total, lr if lr and lr > 0 else None,
+                                        max(1, total // 100), seed=controls.seed,
+                                        max_seconds=self.ctx.budget.max_seconds)):
             errors = band_errors(report.reconstruction, target).tolist()
             frames.append(animation.RaceFrame.from_progress(report))
             for i, name in enumerate(names):
@@ -97,11 +98,11 @@ class Training:
             raise gr.Error("load a signal first")
         chosen = sorted({int(b) for b in budgets or []}) or study_budgets(self.ctx.budget.study_steps)
         signal, knob = state.signal, controls.knob(state.signal.ndim)
-        for record in run_study(signal, controls.family, chosen, bins=controls.bins, mode=controls.mode,
-                                width=controls.width, depth=controls.depth,
-                                fixed=controls.fixed_values(signal.ndim), seed=controls.seed,
-                                lr=lr if lr and lr > 0 else None, device=self.ctx.device,
-                                seeds=10, max_seconds=self.ctx.budget.max_seconds):
+        for record in in_background(run_study(signal, controls.family, chosen, bins=controls.bins,
+                                              mode=controls.mode, width=controls.width, depth=controls.depth,
+                                              fixed=controls.fixed_values(signal.ndim), seed=controls.seed,
+                                              lr=lr if lr and lr > 0 else None, device=self.ctx.device,
+                                              seeds=10, max_seconds=self.ctx.budget.max_seconds)):
             yield {"study_plot": plots.study_figure(record, knob.label, knob.log),
                    "study_hint": gr.update(visible=False), "study_status": study_words(record, knob.label)}
 
