@@ -261,7 +261,7 @@ def test_presentation_mode_hides_advanced_controls(browser, url):
 
 def test_the_trust_check_completes_on_a_small_preset(browser, url):
     page = open_page(browser, url + "?signal=blobs&tab=train")  # a link that opens the Train tab
-    page.wait_for_function("document.querySelector('#signal-info').innerText.startsWith('blobs:')", timeout=30_000)
+    page.wait_for_function("document.querySelector('#signal-info').textContent.includes('blobs:')", timeout=30_000)
     page.locator("#grid-button").wait_for(state="visible", timeout=10_000)
     assert not page.locator("#fresh-button").is_visible()  # on another tab
     page.click("#grid-button")
