@@ -36,7 +36,7 @@ class Budget:
 
 def budget_for(device: torch.device) -> Budget:
     if device.type == "cpu":
-        return Budget(128, 128, 3, 300, 3000, 300.0, 16, 60,
+        return Budget(128, 128, 3, 300, 3000, 300.0, 16, 30,
                       "Grid reduced to 128 px and width to 128, audio to windows of 16384 samples and video to "
                       "16 frames of 64 px, so previews stay live and a race takes tens of seconds (a GPU uses "
                       "512 px and width 256).", audio_samples=16384, video_side=64)
