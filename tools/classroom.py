@@ -152,7 +152,11 @@ async def student(me: Session, index: int, seconds: float, presses_fresh: bool, 
         await me.call("choose_preset", PRESET)
         record["open"].append(time.perf_counter() - start)
         end = time.perf_counter() + seconds
-        race = asyncio.create_task(me.call("train", steps, 0.0)) if races else None
+        race = None
+        if races:  # in a second tab: one session's event stream carries one event at a time here
+            racer = Session(me.http, me.url, me.endpoints)
+            await racer.call("choose_preset", PRESET)
+            race = asyncio.create_task(racer.call("train", steps, 0.0))
         race_start = time.perf_counter()
         fresh_at = time.perf_counter() + rng.uniform(3, seconds / 2) if presses_fresh else None
         positions = drag(rng)
