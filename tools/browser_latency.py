@@ -13,17 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 
+from app_server import CHROMIUM_FLAGS, served
 from playwright.sync_api import sync_playwright
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def main() -> None:
@@ -31,41 +25,25 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=24)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "fresh_viz", "serve", "--host", "127.0.0.1", "--port",
-                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.goto(url)
-            page.wait_for_selector("#wasserstein-value .w-number", timeout=120_000)
-            slider = page.locator("#param-slider input[type=range]")
-            slider.focus()
-            latencies, computed = [], []
-            for _ in range(args.presses):
-                before = page.inner_text("#wasserstein-value")
-                start = time.perf_counter()
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function("b => document.querySelector('#wasserstein-value').innerText !== b",
-                                       arg=before, timeout=30_000, polling=5)
-                latencies.append(time.perf_counter() - start)
-                text = page.inner_text("#wasserstein-value")
-                computed.append(float(text.split("computed in ")[1].split(" ms")[0]))
-                page.wait_for_timeout(150)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with served() as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(url)
+        page.wait_for_selector("#wasserstein-value .w-number", timeout=120_000)
+        slider = page.locator("#param-slider input[type=range]")
+        slider.focus()
+        latencies, computed = [], []
+        for _ in range(args.presses):
+            before = page.inner_text("#wasserstein-value")
+            start = time.perf_counter()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("b => document.querySelector('#wasserstein-value').innerText !== b",
+                                   arg=before, timeout=30_000, polling=5)
+            latencies.append(time.perf_counter() - start)
+            text = page.inner_text("#wasserstein-value")
+            computed.append(float(text.split("computed in ")[1].split(" ms")[0]))
+            page.wait_for_timeout(150)
+        browser.close()
     latencies.sort()
     if args.json:
         print(json.dumps({"presses": len(latencies), "median_ms": 1000 * statistics.median(latencies),

@@ -19,18 +19,15 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 
 import httpx
 import psutil
 import torch
+from app_server import served
 
 from fresh_viz.models import FAMILIES
 from fresh_viz.state import budget_for
@@ -65,26 +62,6 @@ def percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
     return {"count": len(values), "p50_s": round(statistics.median(ordered), 3),
             "p90_s": round(ordered[int(0.9 * (len(ordered) - 1))], 3), "max_s": round(ordered[-1], 3)}
-
-
-def start_server(port: int, preview_workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "fresh_viz", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if preview_workers != 1:  # the app's default; older checkouts have no such flag
-        command += ["--preview-workers", str(preview_workers)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    # Started outside the checkout, so that PYTHONPATH (another checkout, for a before-and-after) decides
-    # which fresh_viz serves.
-    server = subprocess.Popen(["taskset", "-c", "0", *command], env=env, cwd=tempfile.gettempdir(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError("the app did not start")
 
 
 class Session:
@@ -212,12 +189,11 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the report here too")
     args = parser.parse_args()
     os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)) or {0})  # the clients off the server's core
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = start_server(port, args.preview_workers)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    options = [] if args.preview_workers == 1 else ["--preview-workers", str(args.preview_workers)]  # older
+    # checkouts have no such flag.  Started outside the checkout, so that PYTHONPATH (another checkout, for a
+    # before-and-after) decides which fresh_viz serves.
+    with served(options, prefix=["taskset", "-c", "0"], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                cwd=tempfile.gettempdir()) as (url, server):
         process = psutil.Process(server.pid)
         process = process.children()[0] if process.name() == "taskset" and process.children() else process
         alone = cpu_per_preview(url, process)
@@ -232,9 +208,6 @@ def main() -> None:
         server_cpu = sum(process.cpu_times()[:2]) - cpu_before
         stats = httpx.post(f"{url}gradio_api/call/stats", json={"data": []}, timeout=30)
         stats = stats_result(url, stats) if stats.status_code == 200 else None  # older apps have no /stats
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     report = {"students": args.students, "seconds": args.seconds, "racers": len(racers), "fresh_presses": len(pressers),
               "preview_workers": args.preview_workers,
               "server_core": 0, "alone": alone, **{kind: percentiles(v) for kind, v in record.items()},

@@ -13,17 +13,12 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
+from app_server import CHROMIUM_FLAGS, served
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,34 +30,16 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--max-kb", type=int, default=300, help="quantise the PNG's colours above this size")
     args = parser.parse_args()
-    url = f"http://127.0.0.1:{args.port}/"
-    server = subprocess.Popen([sys.executable, "-m", "fresh_viz", "serve", "--host", "127.0.0.1", "--port",
-                               str(args.port), "--size", "64", "--width", "32"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(240):
-            if server.poll() is not None:
-                raise SystemExit(f"the server exited with code {server.returncode}")
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
-            page.goto(url)
-            page.wait_for_function("() => (document.querySelector('#wasserstein-value') || {}).innerText"
-                                   "?.includes('W =')", timeout=180_000, polling=200)
-            page.wait_for_timeout(1500)  # let the plots finish drawing
-            png = page.screenshot(full_page=False)
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with served(["--size", "64", "--width", "32"], args.port, cwd=ROOT) as (url, _), \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page.goto(url)
+        page.wait_for_function("() => (document.querySelector('#wasserstein-value') || {}).innerText"
+                               "?.includes('W =')", timeout=180_000, polling=200)
+        page.wait_for_timeout(1500)  # let the plots finish drawing
+        png = page.screenshot(full_page=False)
+        browser.close()
     image = Image.open(io.BytesIO(png)).convert("RGB")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     image.save(args.out, optimize=True)
