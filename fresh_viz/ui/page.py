@@ -202,7 +202,9 @@ class Context:
                 "selections": self.selections.stats()}
 
 
+@functools.cache
 def on_zero_gpu() -> bool:
+    """Whether the `spaces` package (a ZeroGPU Space) is installed: looked up once, not on every preview."""
     return importlib.util.find_spec("spaces") is not None
 
 
